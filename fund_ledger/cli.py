@@ -1,0 +1,143 @@
+"""The ``fund-ledger`` command (also ``flask --app fund_ledger ...``)."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from functools import cache
+
+import click
+from sqlalchemy.engine import Engine
+
+from .config import database_url
+from .db.engine import create_db_engine, read_session, write_session
+from .db.schema import upgrade
+from .services.errors import ServiceError
+
+
+@cache
+def _engine(url: str) -> Engine:
+    return create_db_engine(url)
+
+
+def engine() -> Engine:
+    return _engine(database_url())
+
+
+def _fail(err: ServiceError) -> None:
+    click.echo(f"error: {err.detail}", err=True)
+    for field, messages in err.errors.items():
+        for message in messages:
+            click.echo(f"  {field}: {message}", err=True)
+    sys.exit(1)
+
+
+def _iso_date(_ctx, _param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD") from None
+
+
+@click.command("init")
+def init_command() -> None:
+    """Create or upgrade the schema, the chart of accounts and the general fund (safe to repeat)."""
+    from .services.setup import initialise
+
+    eng = engine()
+    upgrade(eng)
+    with write_session(eng) as session, session.begin():
+        added = initialise(session)
+    click.echo(f"database ready ({eng.url.render_as_string(hide_password=True)}); "
+               f"added {added['accounts']} accounts, {added['funds']} funds")
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demo story into an empty ledger; refuses a ledger that has entries."""
+    from .services.demo import load_demo
+
+    try:
+        with write_session(engine()) as session, session.begin():
+            loaded = load_demo(session)
+    except ServiceError as err:
+        _fail(err)
+    click.echo(f"demo loaded: {loaded['funds']} funds, {loaded['entries']} entries")
+
+
+@click.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def verify_command(as_json: bool) -> None:
+    """Recompute the hash chain and every stored balance; exit 1 naming the first bad entry."""
+    from .services.verify import verify_ledger
+
+    with read_session(engine()) as session, session.begin():
+        report = verify_ledger(session)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    elif report.ok:
+        click.echo(f"ok: {report.entries} entries checked, head {report.head_hash}")
+    else:
+        click.echo(f"FAILED: first bad entry {report.first_bad_entry or '(none: see below)'}; "
+                   f"{report.entries} entries read", err=True)
+        for problem in report.problems:
+            click.echo(f"  - {problem}", err=True)
+    sys.exit(0 if report.ok else 1)
+
+
+@click.group("report")
+def report_group() -> None:
+    """Statements."""
+
+
+@report_group.command("trial-balance")
+@click.option("--as-of", callback=_iso_date, help="Date (YYYY-MM-DD); default today.")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json", "pdf"]), default="text")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write; default stdout.")
+def trial_balance_command(as_of: date | None, fmt: str, output: str | None) -> None:
+    """The trial balance (科目余额表)."""
+    from .reports.render import render_trial_balance
+    from .reports.trial_balance import build_trial_balance
+
+    with read_session(engine()) as session, session.begin():
+        tb = build_trial_balance(session, as_of)
+    _write(render_trial_balance(tb, fmt), output)
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(["beancount", "ledger"]), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True))
+def export_command(fmt: str, output: str | None) -> None:
+    """The whole journal for Beancount or hledger."""
+    from .reports.export import export_journal
+
+    with read_session(engine()) as session, session.begin():
+        if output:
+            with open(output, "w", encoding="utf-8") as fh:
+                export_journal(session, fmt, fh)
+        else:
+            export_journal(session, fmt, sys.stdout)
+
+
+def _write(data: bytes | str, output: str | None) -> None:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if output:
+        with open(output, "wb") as fh:
+            fh.write(raw)
+    else:
+        sys.stdout.buffer.write(raw)
+        sys.stdout.flush()
+
+
+COMMANDS = [init_command, demo_command, verify_command, report_group, export_command]
+
+
+@click.group()
+def main() -> None:
+    """Fund Ledger: the books of a charitable fund (妇女儿童事业发展基金)."""
+
+
+for _command in COMMANDS:
+    main.add_command(_command)

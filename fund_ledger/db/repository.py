@@ -1,0 +1,145 @@
+"""Rows to ledger records and back. The hot paths (posting, verifying) use Core statements."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from ..ledger import accounts as la
+from ..ledger.balances import Balance, FundPosition, fund_positions
+from ..ledger.chain import GENESIS_HASH
+from ..ledger.entries import Entry, EntryCode, Posting
+from . import models as m
+
+
+def utc_now_text() -> str:
+    """The moment, as entries record it: ISO 8601 UTC with microseconds."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def to_account(row: m.Account) -> la.Account:
+    return la.Account(row.code, row.name, row.name_en, la.AccountType(row.type), la.Side(row.normal_side),
+                      bool(row.monetary), row.parent_code)
+
+
+def to_fund(row: m.Fund) -> la.Fund:
+    return la.Fund(row.code, row.name, bool(row.restricted), row.purpose or "", row.name_en or "", row.end_date)
+
+
+def load_accounts(session: Session) -> dict[str, la.Account]:
+    return {r.code: to_account(r) for r in session.scalars(select(m.Account).order_by(m.Account.code))}
+
+
+def load_funds(session: Session) -> dict[str, la.Fund]:
+    return {r.code: to_fund(r) for r in session.scalars(select(m.Fund).order_by(m.Fund.id))}
+
+
+def closed_fund_codes(session: Session) -> frozenset[str]:
+    return frozenset(session.scalars(select(m.Fund.code).where(m.Fund.closed_on.is_not(None))))
+
+
+def parent_account_codes(session: Session) -> frozenset[str]:
+    return frozenset(session.scalars(select(m.Account.parent_code).where(m.Account.parent_code.is_not(None)).distinct()))
+
+
+def closed_periods(session: Session) -> frozenset[str]:
+    return frozenset(session.scalars(select(m.Period.period)))
+
+
+def stored_balances(session: Session) -> dict[tuple[str, str], Balance]:
+    rows = session.execute(select(m.AccountBalance))
+    return {(b.account_code, b.fund_code): Balance(b.debits_posted, b.credits_posted, b.debits_pending, b.credits_pending)
+            for (b,) in rows}
+
+
+def load_fund_positions(session: Session, accounts: dict[str, la.Account] | None = None) -> dict[str, FundPosition]:
+    return fund_positions(stored_balances(session), accounts if accounts is not None else load_accounts(session))
+
+
+def chain_head(session: Session) -> tuple[int, str]:
+    """(position, hash) of the newest entry, or (0, genesis) for an empty ledger."""
+    row = session.execute(select(m.Entry.id, m.Entry.hash).order_by(m.Entry.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else (0, GENESIS_HASH)
+
+
+def last_year_seq(session: Session, year: int) -> int:
+    return session.scalar(select(func.max(m.Entry.year_seq)).where(m.Entry.year == year)) or 0
+
+
+def insert_entries(session: Session, entries: list[Entry]) -> None:
+    """Postings first, then entries: each entry's insert checks and seals its postings (see the migration)."""
+    conn = session.connection()
+    conn.execute(insert(m.Posting), [
+        {"entry_id": e.seq, "line_no": i, "account_code": p.account, "fund_code": p.fund,
+         "debit": p.debit, "credit": p.credit}
+        for e in entries for i, p in enumerate(e.postings, start=1)
+    ])
+    conn.execute(insert(m.Entry), [
+        {"id": e.seq, "year": e.year, "year_seq": e.year_seq, "accounting_date": e.accounting_date,
+         "recorded_at": e.recorded_at, "code": e.code.value, "memo": e.memo, "actor": e.actor,
+         "source": e.source, "reverses_id": e.reverses, "prev_hash": e.prev_hash, "hash": e.hash,
+         "hash_version": e.hash_version}
+        for e in entries
+    ])
+
+
+def _entry_from_row(row, postings: tuple[Posting, ...]) -> Entry:
+    code = row.code
+    try:
+        code = EntryCode(code)
+    except ValueError:
+        pass  # a tampered or future code: keep the text so verify can still hash it and report
+    return Entry(seq=row.id, year=row.year, year_seq=row.year_seq, accounting_date=as_date(row.accounting_date),
+                 recorded_at=row.recorded_at, code=code, memo=row.memo, actor=row.actor, postings=postings,
+                 source=row.source, reverses=row.reverses_id, prev_hash=row.prev_hash, hash=row.hash,
+                 hash_version=row.hash_version)
+
+
+_ENTRY_COLUMNS = (m.Entry.id, m.Entry.year, m.Entry.year_seq, m.Entry.accounting_date, m.Entry.recorded_at,
+                  m.Entry.code, m.Entry.memo, m.Entry.actor, m.Entry.source, m.Entry.reverses_id,
+                  m.Entry.prev_hash, m.Entry.hash, m.Entry.hash_version)
+_POSTING_COLUMNS = (m.Posting.entry_id, m.Posting.account_code, m.Posting.fund_code, m.Posting.debit, m.Posting.credit)
+
+
+def iter_entries(session: Session, *, where=None, chunk: int = 5000) -> Iterator[Entry]:
+    """Entries in chain order with their postings, streamed (bounded memory at any journal size).
+
+    Two ordered cursors are merged, so an entry whose postings were removed behind the triggers'
+    back still comes out (with fewer postings) and verify can name it.
+    """
+    conn = session.connection().execution_options(yield_per=chunk)
+    eq = select(*_ENTRY_COLUMNS).order_by(m.Entry.id)
+    pq = select(*_POSTING_COLUMNS).order_by(m.Posting.entry_id, m.Posting.line_no)
+    if where is not None:
+        eq = eq.where(where)
+        pq = pq.join(m.Entry, m.Entry.id == m.Posting.entry_id).where(where)
+    entry_rows = conn.execute(eq)
+    posting_rows = iter(conn.execute(pq))
+    pending = next(posting_rows, None)
+    for row in entry_rows:
+        lines = []
+        while pending is not None and pending[0] < row.id:
+            pending = next(posting_rows, None)  # orphans: counted separately by verify
+        while pending is not None and pending[0] == row.id:
+            lines.append(Posting(pending[1], pending[2], pending[3], pending[4]))
+            pending = next(posting_rows, None)
+        yield _entry_from_row(row, tuple(lines))
+
+
+def get_entry(session: Session, seq: int) -> Entry | None:
+    return next(iter_entries(session, where=m.Entry.id == seq), None)
+
+
+def entry_seq_by_number(session: Session, year: int, year_seq: int) -> int | None:
+    return session.scalar(select(m.Entry.id).where(m.Entry.year == year, m.Entry.year_seq == year_seq))
+
+
+def reversed_by(session: Session, seq: int) -> int | None:
+    """Position of the entry that reverses entry ``seq``, if any."""
+    return session.scalar(select(m.Entry.id).where(m.Entry.reverses_id == seq))
