@@ -55,10 +55,16 @@ def init_command() -> None:
 
 
 @click.command("demo")
-def demo_command() -> None:
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the ledger already has entries.")
+def demo_command(if_empty: bool) -> None:
     """Load the demo story into an empty ledger; refuses a ledger that has entries."""
-    from .services.demo import load_demo
+    from .services.demo import ledger_is_empty, load_demo
 
+    if if_empty:
+        with read_session(engine()) as session, session.begin():
+            if not ledger_is_empty(session):
+                click.echo("the ledger already has entries: demo not loaded")
+                return
     try:
         with write_session(engine()) as session, session.begin():
             loaded = load_demo(session)

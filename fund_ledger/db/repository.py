@@ -107,33 +107,53 @@ _ENTRY_COLUMNS = (m.Entry.id, m.Entry.year, m.Entry.year_seq, m.Entry.accounting
 _POSTING_COLUMNS = (m.Posting.entry_id, m.Posting.account_code, m.Posting.fund_code, m.Posting.debit, m.Posting.credit)
 
 
-def iter_entries(session: Session, *, where=None, chunk: int = 5000) -> Iterator[Entry]:
+def iter_entries(session: Session, *, where=None, chunk: int | None = 5000) -> Iterator[Entry]:
     """Entries in chain order with their postings, streamed (bounded memory at any journal size).
+
+    ``chunk=None`` reads a small selection in one go instead of through server-side cursors.
+    """
+    for entry, _lines in iter_entries_with_lines(session, where=where, chunk=chunk):
+        yield entry
+
+
+def iter_entries_with_lines(session: Session, *, where=None, chunk: int | None = 5000) -> Iterator[tuple[Entry, tuple[int, ...]]]:
+    """Each entry with the stored line numbers of its postings (verify checks they run 1, 2, ...).
 
     Two ordered cursors are merged, so an entry whose postings were removed behind the triggers'
     back still comes out (with fewer postings) and verify can name it.
     """
-    conn = session.connection().execution_options(yield_per=chunk)
+    conn = session.connection()
+    if chunk:
+        conn = conn.execution_options(yield_per=chunk)
     eq = select(*_ENTRY_COLUMNS).order_by(m.Entry.id)
-    pq = select(*_POSTING_COLUMNS).order_by(m.Posting.entry_id, m.Posting.line_no)
+    pq = select(*_POSTING_COLUMNS, m.Posting.line_no).order_by(m.Posting.entry_id, m.Posting.line_no)
     if where is not None:
         eq = eq.where(where)
         pq = pq.join(m.Entry, m.Entry.id == m.Posting.entry_id).where(where)
-    entry_rows = conn.execute(eq)
-    posting_rows = iter(conn.execute(pq))
+    entry_result = conn.execute(eq)
+    posting_result = conn.execute(pq)
+    try:
+        yield from _merge(entry_result, iter(posting_result))
+    finally:  # an abandoned iteration must not leave server-side cursors open
+        entry_result.close()
+        posting_result.close()
+
+
+def _merge(entry_rows, posting_rows) -> Iterator[tuple[Entry, tuple[int, ...]]]:
     pending = next(posting_rows, None)
     for row in entry_rows:
-        lines = []
+        lines, numbers = [], []
         while pending is not None and pending[0] < row.id:
             pending = next(posting_rows, None)  # orphans: counted separately by verify
         while pending is not None and pending[0] == row.id:
             lines.append(Posting(pending[1], pending[2], pending[3], pending[4]))
+            numbers.append(pending[5])
             pending = next(posting_rows, None)
-        yield _entry_from_row(row, tuple(lines))
+        yield _entry_from_row(row, tuple(lines)), tuple(numbers)
 
 
 def get_entry(session: Session, seq: int) -> Entry | None:
-    return next(iter_entries(session, where=m.Entry.id == seq), None)
+    return next(iter(list(iter_entries(session, where=m.Entry.id == seq, chunk=None))), None)
 
 
 def entry_seq_by_number(session: Session, year: int, year_seq: int) -> int | None:

@@ -43,9 +43,13 @@ def _grant(day: str, fund: str, amount: str, memo: str, source: str) -> EntryDra
     ), source=source)
 
 
+def ledger_is_empty(session: Session) -> bool:
+    return session.scalar(select(m.Entry.id).limit(1)) is None
+
+
 def load_demo(session: Session, *, today: date | None = None) -> dict[str, int]:
     """Load the story into an empty ledger; refuse a ledger that already has entries."""
-    if session.scalar(select(m.Entry.id).limit(1)) is not None:
+    if not ledger_is_empty(session):
         raise Conflict("the ledger already has entries: the demo loads only into an empty ledger")
     actor = DEMO_MANAGER
     for fund in FUNDS:

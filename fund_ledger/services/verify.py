@@ -24,12 +24,15 @@ class VerifyReport:
     head_hash: str = GENESIS_HASH
     first_bad_entry: str | None = None
     """The number (``2026-000012``) of the first entry whose link or contents do not hold."""
+    first_bad_seq: int | None = None
+    """Its position in the chain (where the chain breaks, when an entry is missing from its place)."""
     problems: list[str] = field(default_factory=list)
 
-    def fail(self, problem: str, entry: Entry | None = None) -> None:
+    def fail(self, problem: str, entry: Entry | None = None, seq: int | None = None) -> None:
         self.ok = False
         if entry is not None and self.first_bad_entry is None:
             self.first_bad_entry = entry.number
+            self.first_bad_seq = seq if seq is not None else entry.seq
         if len(self.problems) < 100:
             self.problems.append(problem)
 
@@ -57,12 +60,16 @@ def verify_ledger(session: Session) -> VerifyReport:
 
     totals: dict[tuple[str, str], list[int]] = {}
     days: dict[tuple[str, str, object], list[int]] = {}
-    expected_prev, seq, postings_seen = GENESIS_HASH, 0, 0
-    for entry in repo.iter_entries(session):
-        seq += 1
+    expected_prev, last_seq, count, postings_seen = GENESIS_HASH, 0, 0, 0
+    for entry, line_numbers in repo.iter_entries_with_lines(session):
+        count += 1
+        seq = last_seq + 1
+        last_seq = entry.seq  # after a gap, go on from where the chain resumes: one break, one report
         problem = chain_problem(entry, seq, expected_prev, account_names, fund_names)
+        if problem is None and line_numbers != tuple(range(1, len(line_numbers) + 1)):
+            problem = f"posting line numbers {list(line_numbers)} are not 1, 2, ..."
         if problem:
-            report.fail(f"entry {entry.number} (#{entry.seq}): {problem}", entry)
+            report.fail(f"entry {entry.number} (#{entry.seq}): {problem}", entry, seq=min(seq, entry.seq))
         expected_prev = entry.hash
         if entry.seq in heads and heads[entry.seq].head_hash != entry.hash:
             report.fail(f"period {heads[entry.seq].period} was sealed at a chain head that is no longer there", entry)
@@ -78,7 +85,7 @@ def verify_ledger(session: Session) -> VerifyReport:
             d = days.setdefault((p.account, p.fund, entry.accounting_date), [0, 0])
             d[0] += p.debit
             d[1] += p.credit
-    report.entries = seq
+    report.entries = count
     report.head_hash = expected_prev
 
     stored_postings = session.scalar(select(func.count()).select_from(m.Posting)) or 0

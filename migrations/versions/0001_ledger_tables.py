@@ -164,10 +164,14 @@ POSTGRESQL_GUARDS = [
       IF TG_OP = 'DELETE' THEN
         RAISE EXCEPTION 'fund_ledger: % are never deleted', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
       END IF;
-      IF TG_TABLE_NAME = 'accounts' AND (NEW.code, NEW.name, NEW.type, NEW.normal_side, NEW.monetary, NEW.parent_code)
-           IS DISTINCT FROM (OLD.code, OLD.name, OLD.type, OLD.normal_side, OLD.monetary, OLD.parent_code)
-         OR TG_TABLE_NAME = 'funds' AND (NEW.code, NEW.name, NEW.restricted) IS DISTINCT FROM (OLD.code, OLD.name, OLD.restricted) THEN
-        RAISE EXCEPTION 'fund_ledger: the identity of % never changes', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
+      -- Nested, not AND-ed: plpgsql may evaluate NEW.type on a funds row, which has no such field.
+      IF TG_TABLE_NAME = 'accounts' THEN
+        IF (NEW.code, NEW.name, NEW.type, NEW.normal_side, NEW.monetary, NEW.parent_code)
+           IS DISTINCT FROM (OLD.code, OLD.name, OLD.type, OLD.normal_side, OLD.monetary, OLD.parent_code) THEN
+          RAISE EXCEPTION 'fund_ledger: an account''s code, name and kind never change' USING ERRCODE = 'restrict_violation';
+        END IF;
+      ELSIF (NEW.code, NEW.name, NEW.restricted) IS DISTINCT FROM (OLD.code, OLD.name, OLD.restricted) THEN
+        RAISE EXCEPTION 'fund_ledger: a fund''s code, name and restriction never change' USING ERRCODE = 'restrict_violation';
       END IF;
       RETURN NEW;
     END $$""",

@@ -1,0 +1,44 @@
+# Fund Ledger: `make run` serves the demo, `make test` runs the whole suite (SQLite and PostgreSQL).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test deps test-deps venv bench clean
+
+run: deps venv
+	$(BIN)/fund-ledger init
+	$(BIN)/fund-ledger demo --if-empty
+	@echo
+	@echo "  Fund Ledger (demo) on http://127.0.0.1:$(PORT)"
+	@echo "  Demo data: 爱力量 and the 100,000 yuan gift, more gifts, a grant to 筑仁成长, a reversal."
+	@echo
+	FUND_LEDGER_DEMO=1 $(BIN)/flask --app fund_ledger run --host 127.0.0.1 --port $(PORT)
+
+test: test-deps venv
+	scripts/ensure-postgres.sh
+	$(BIN)/python -m pytest
+
+# System packages: what WeasyPrint needs to draw text, and a CJK font so Chinese renders (and embeds).
+deps:
+	scripts/system-deps.sh run
+
+# The same, plus the outside witnesses the tests run (hledger; bean-check comes from PyPI) and poppler.
+test-deps:
+	scripts/system-deps.sh test
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+bench: venv
+	bench/run_all.sh
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,87 @@
+"""The Flask application factory: configuration, database session per request, blueprints, CLI, headers."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, g
+
+from .config import INSTANCE_DIR, PROJECT_ROOT, database_url
+from .db.engine import create_db_engine, read_session, write_session
+
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
+                static_folder=str(PROJECT_ROOT / "static"), instance_path=str(INSTANCE_DIR))
+    _configure(app, test_config)
+    _init_database(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_security_headers(app)
+    return app
+
+
+def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.update(
+        DATABASE_URL=database_url(),
+        SECRET_KEY=os.environ.get("FUND_LEDGER_SECRET_KEY"),
+        DEMO=os.environ.get("FUND_LEDGER_DEMO", "").lower() in {"1", "true", "yes"},
+        JSON_AS_ASCII=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SECRET_KEY"]:
+        if not (app.config.get("DEMO") or app.config.get("TESTING")):
+            raise RuntimeError("FUND_LEDGER_SECRET_KEY must be set (it signs sessions); "
+                               "only demo mode (FUND_LEDGER_DEMO=1) and tests run without one")
+        app.config["SECRET_KEY"] = os.urandom(32).hex()
+
+
+def _init_database(app: Flask) -> None:
+    engine = create_db_engine(app.config["DATABASE_URL"])
+    app.extensions["fund_ledger.engine"] = engine
+
+    @app.teardown_appcontext
+    def _close_session(exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            if session.in_transaction():
+                session.rollback()  # whatever a request did not commit explicitly is undone
+            session.close()
+
+
+def db_session():
+    """The request's session: a write session (``BEGIN IMMEDIATE`` on SQLite) for anything but a read."""
+    from flask import current_app, request
+
+    if "db_session" not in g:
+        engine = current_app.extensions["fund_ledger.engine"]
+        g.db_session = read_session(engine) if request.method in READ_METHODS else write_session(engine)
+    return g.db_session
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .web import bp as web_bp
+
+    app.register_blueprint(web_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from .cli import COMMANDS
+
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                                    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

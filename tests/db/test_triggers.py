@@ -1,0 +1,133 @@
+"""The database guards the ledger itself: whatever the application does, these writes are refused."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from fund_ledger.db import repository as repo
+from fund_ledger.ledger.chain import entry_hash
+from fund_ledger.ledger.entries import Entry, EntryCode, Posting
+from tests.db.tamper import disable_guards
+from tests.factories import gift_draft, make_fund, post
+
+
+def _raw_entry(session, postings, *, seq=None, prev=None, day=date(2026, 10, 5)) -> Entry:
+    """An entry chained correctly but never checked by the application's rules."""
+    head_seq, head_hash = repo.chain_head(session)
+    seq = head_seq + 1 if seq is None else seq
+    e = Entry(seq=seq, year=day.year, year_seq=1000 + seq, accounting_date=day, recorded_at=repo.utc_now_text(),
+              code=EntryCode.MANUAL, memo="raw", actor="intruder", postings=tuple(postings),
+              prev_hash=head_hash if prev is None else prev)
+    names = {c: a.name for c, a in repo.load_accounts(session).items()}
+    funds = {c: f.name for c, f in repo.load_funds(session).items()}
+    return replace(e, hash=entry_hash(e, names, funds))
+
+
+def _refused(session, sql_or_fn, match: str):
+    with pytest.raises(DBAPIError) as info:
+        with session.begin_nested():
+            if callable(sql_or_fn):
+                sql_or_fn()
+            else:
+                session.execute(text(sql_or_fn))
+    assert match in str(info.value.orig)
+
+
+@pytest.fixture
+def posted(session):
+    make_fund(session)
+    return post(session, gift_draft("AILILIANG", 5_000_00))
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE entries SET memo = 'rewritten'",
+    "UPDATE entries SET accounting_date = accounting_date",
+    "DELETE FROM entries",
+])
+def test_entries_refuse_update_and_delete(session, posted, sql):
+    _refused(session, sql, "entries are append-only")
+    assert repo.get_entry(session, posted.seq) == posted
+
+
+@pytest.mark.parametrize("sql", ["UPDATE postings SET debit = debit + 1 WHERE debit > 0", "DELETE FROM postings"])
+def test_postings_refuse_update_and_delete(session, posted, sql):
+    _refused(session, sql, "postings are append-only")
+
+
+@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.pg)], indirect=True)
+@pytest.mark.parametrize("table", ["entries", "postings", "periods", "accounts", "funds"])
+def test_truncate_is_refused_on_postgresql(session, posted, table):
+    session.commit()  # TRUNCATE refuses to run beside the deferred key checks of uncommitted inserts
+    _refused(session, f"TRUNCATE {table} CASCADE", "TRUNCATE refused")
+
+
+def test_unbalanced_entry_is_refused(session, posted):
+    e = _raw_entry(session, [Posting("1002", "AILILIANG", debit=100), Posting("4101", "AILILIANG", credit=99)])
+    _refused(session, lambda: repo.insert_entries(session, [e]), "does not balance")
+
+
+def test_entry_balanced_in_total_but_not_per_fund_is_refused(session, posted):
+    e = _raw_entry(session, [Posting("1002", "AILILIANG", debit=100), Posting("4101", "GENERAL", credit=100)])
+    _refused(session, lambda: repo.insert_entries(session, [e]), "does not balance")
+
+
+def test_single_posting_entry_is_refused(session, posted):
+    e = _raw_entry(session, [Posting("1002", "GENERAL", debit=100)])
+    _refused(session, lambda: repo.insert_entries(session, [e]), "at least two postings")
+
+
+def test_posting_added_to_a_posted_entry_is_refused(session, posted):
+    _refused(session, f"INSERT INTO postings (entry_id, line_no, account_code, fund_code, debit, credit) "
+                      f"VALUES ({posted.seq}, 3, '1002', 'AILILIANG', 1, 0)", "sealed")
+
+
+@pytest.mark.parametrize("how", ["wrong_prev", "gap", "fork"])
+def test_entry_that_does_not_continue_the_chain_is_refused(session, posted, how):
+    lines = [Posting("1002", "GENERAL", debit=100), Posting("4101", "GENERAL", credit=100)]
+    e = {"wrong_prev": lambda: _raw_entry(session, lines, prev="f" * 64),
+         "gap": lambda: _raw_entry(session, lines, seq=posted.seq + 2),
+         "fork": lambda: _raw_entry(session, lines, seq=posted.seq + 1, prev=posted.prev_hash)}[how]()
+    _refused(session, lambda: repo.insert_entries(session, [e]), "hash chain")
+
+
+def test_overdraft_is_refused_by_the_database(session, posted):
+    e = _raw_entry(session, [Posting("5101", "AILILIANG", debit=5_000_01), Posting("1002", "AILILIANG", credit=5_000_01)])
+    _refused(session, lambda: repo.insert_entries(session, [e]), "spend more than it holds")
+
+
+def test_entry_in_closed_period_is_refused(session, posted):
+    session.execute(text("INSERT INTO periods (period, first_day, last_day, closed_at, closed_by, entry_count, head_seq,"
+                         " head_hash, seal) VALUES ('2026-10', '2026-10-01', '2026-10-31', 'x', 'x', 0, 0, 'x', 'x')"))
+    e = _raw_entry(session, [Posting("1002", "GENERAL", debit=100), Posting("4101", "GENERAL", credit=100)])
+    _refused(session, lambda: repo.insert_entries(session, [e]), "closed")
+    _refused(session, "DELETE FROM periods", "append-only")
+
+
+@pytest.mark.parametrize("sql, match", [
+    ("UPDATE accounts SET name = '银行存款（改）' WHERE code = '1002'", "never change"),
+    ("UPDATE funds SET restricted = false WHERE code = 'AILILIANG'", "never change"),
+    ("DELETE FROM funds WHERE code = 'AILILIANG'", "never deleted"),
+    ("DELETE FROM accounts WHERE code = '5401'", "never deleted"),
+])
+def test_accounts_and_funds_keep_their_identity(session, posted, sql, match):
+    _refused(session, sql, match)
+
+
+def test_balances_follow_postings_in_the_same_transaction(session, posted):
+    row = session.execute(text("SELECT debits_posted, credits_posted FROM account_balances "
+                               "WHERE account_code = '1002' AND fund_code = 'AILILIANG'")).one()
+    assert tuple(row) == (5_000_00, 0)
+    day = session.execute(text("SELECT debits FROM daily_totals WHERE account_code = '1002' "
+                               "AND fund_code = 'AILILIANG'")).scalar_one()
+    assert day == 5_000_00
+
+
+def test_guards_can_only_be_bypassed_by_removing_them(session, posted):
+    """The tamper helper used by the property tests really does reach past the guards (or they'd prove nothing)."""
+    disable_guards(session)
+    session.execute(text("UPDATE postings SET debit = debit + 1 WHERE debit > 0"))
+    assert session.execute(text("SELECT sum(debit) FROM postings")).scalar_one() == 5_000_01
