@@ -48,6 +48,11 @@ def write_session(engine: Engine) -> Session:
 
 
 def read_session(engine: Engine) -> Session:
+    """A session for reading: one consistent snapshot for the whole transaction on both databases
+    (SQLite's WAL read transaction gives it; PostgreSQL needs REPEATABLE READ), so a report, an export
+    or verify never mixes two states of the ledger."""
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
     return Session(bind=engine, expire_on_commit=False)
 
 

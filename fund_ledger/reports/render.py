@@ -20,19 +20,24 @@ def _pad(text: str, width: int, right: bool = False) -> str:
     return gap + text if right else text + gap
 
 
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], numeric_from: int) -> list[str]:
+    widths = [max(display_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells) -> str:
+        return "  ".join(_pad(c, widths[i], right=i >= numeric_from) for i, c in enumerate(cells)).rstrip()
+    return [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+
+
 def trial_balance_text(tb: TrialBalance) -> str:
-    header = ("科目代码", "科目名称", "借方", "贷方", "余额")
     rows = [(r.code, r.name, format_amount(r.debit), format_amount(r.credit), format_amount(r.balance))
             for r in tb.accounts]
     rows.append(("", "合计", format_amount(tb.total_debit), format_amount(tb.total_credit), ""))
-    widths = [max(display_width(x[i]) for x in [header, *rows]) for i in range(5)]
-    line = lambda cells: "  ".join(_pad(c, widths[i], right=i >= 2) for i, c in enumerate(cells)).rstrip()  # noqa: E731
-    out = [f"科目余额表 Trial balance  截至 {tb.as_of.isoformat()}", "", line(header), line(["-" * w for w in widths])]
-    out += [line(r) for r in rows]
-    out += ["", "基金 Funds", line(("基金代码", "基金名称", "余额", "已预留", "可用"))]
-    for f in tb.funds:
-        out.append(line((f.code, f.name + ("（限定性）" if f.restricted else ""), format_amount(f.balance),
-                         format_amount(f.reserved), format_amount(f.available))))
+    funds = [(f.code, f.name + ("（限定性）" if f.restricted else ""), format_amount(f.balance),
+              format_amount(f.reserved), format_amount(f.available)) for f in tb.funds]
+    out = [f"科目余额表 Trial balance  截至 {tb.as_of.isoformat()}", ""]
+    out += _table(("科目代码", "科目名称", "借方", "贷方", "余额"), rows, 2)
+    out += ["", "基金 Funds"]
+    out += _table(("基金代码", "基金名称", "余额", "已预留", "可用"), funds, 2)
     out += ["", f"账本摘要 Ledger digest: {tb.entries} entries, head {tb.head_hash}", ""]
     return "\n".join(out)
 

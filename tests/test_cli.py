@@ -1,0 +1,98 @@
+"""The ``fund-ledger`` command as an operator uses it, on both databases."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from fund_ledger.cli import main
+from fund_ledger.db.engine import write_session
+from tests.db.tamper import disable_guards
+
+
+@pytest.fixture
+def run(db_url, monkeypatch):
+    monkeypatch.setenv("FUND_LEDGER_DATABASE_URL", db_url)
+
+    def _run(*args):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return _run
+
+
+@pytest.fixture
+def demo(run):
+    assert run("init").exit_code == 0
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_init_is_safe_to_repeat(run):
+    first, again = run("init"), run("init")
+    assert first.exit_code == again.exit_code == 0
+    assert "added 0 accounts, 0 funds" in again.output
+
+
+def test_demo_loads_once_and_refuses_a_ledger_with_entries(run, demo):
+    assert "demo loaded" in demo.output
+    again = run("demo")
+    assert again.exit_code == 1 and "already has entries" in again.output
+    assert run("demo", "--if-empty").exit_code == 0
+
+
+def test_verify_passes_on_the_demo_and_prints_the_head(run, demo):
+    result = run("verify")
+    assert result.exit_code == 0
+    assert result.output.startswith("ok: 12 entries checked, head ")
+    report = json.loads(run("verify", "--json").output)
+    assert report["ok"] is True and report["entries"] == 12 and report["first_bad_entry"] is None
+    assert report["head_hash"] in result.output
+
+
+def test_verify_names_the_entry_whose_posting_was_changed_behind_the_triggers(run, demo, engine):
+    with write_session(engine) as session, session.begin():
+        disable_guards(session)
+        session.execute(text("UPDATE postings SET debit = debit + 1 WHERE entry_id = 3 AND line_no = 1"))
+    result = run("verify")
+    assert result.exit_code == 1
+    assert "first bad entry 2026-000003" in result.output
+    report = json.loads(run("verify", "--json").output)
+    assert report["ok"] is False and report["first_bad_entry"] == "2026-000003"
+
+
+def test_trial_balance_json_follows_the_contract(run, demo):
+    tb = json.loads(run("report", "trial-balance", "--format", "json").output)
+    assert set(tb) >= {"as_of", "accounts", "total_debit", "total_credit", "funds"}
+    assert tb["total_debit"] == tb["total_credit"]
+    bank = next(a for a in tb["accounts"] if a["code"] == "1002")
+    assert bank["name"] == "银行存款"
+    assert float(bank["debit"]) - float(bank["credit"]) == float(bank["balance"])
+    fund = next(f for f in tb["funds"] if f["name"] == "爱力量")
+    assert fund["restricted"] is True
+    # 100,000 + 8,000 given, 30,000 granted: the story in the demo
+    assert (fund["balance"], fund["reserved"], fund["available"]) == ("78000.00", "0.00", "78000.00")
+
+
+def test_trial_balance_as_of_a_past_date_sees_only_what_was_posted_by_then(run, demo):
+    tb = json.loads(run("report", "trial-balance", "--format", "json", "--as-of", "2026-09-30").output)
+    fund = next(f for f in tb["funds"] if f["code"] == "AILILIANG")
+    assert fund["balance"] == "100000.00"
+    assert tb["as_of"] == "2026-09-30"
+
+
+def test_trial_balance_csv_and_text(run, demo, tmp_path):
+    out = tmp_path / "tb.csv"
+    assert run("report", "trial-balance", "--format", "csv", "-o", str(out)).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert rows[-1]["name"] == "合计" and rows[-1]["debit"] == rows[-1]["credit"]
+    text_out = run("report", "trial-balance").output
+    assert "科目余额表" in text_out and "银行存款" in text_out
+
+
+def test_a_bad_date_is_a_clear_error(run, demo):
+    result = run("report", "trial-balance", "--as-of", "2026-13-01")
+    assert result.exit_code == 2 and "not a date written YYYY-MM-DD" in result.output
