@@ -74,9 +74,12 @@ def verify_ledger(session: Session) -> VerifyReport:
         if entry.seq in heads and heads[entry.seq].head_hash != entry.hash:
             report.fail(f"period {heads[entry.seq].period} was sealed at a chain head that is no longer there", entry)
         month = f"{entry.accounting_date.year:04d}-{entry.accounting_date.month:02d}"
-        if month in periods and entry.seq <= periods[month].head_seq:
-            seals[month].update(entry.hash.encode("ascii"))
-            counts[month] += 1
+        if month in periods:
+            if entry.seq <= periods[month].head_seq:
+                seals[month].update(entry.hash.encode("ascii"))
+                counts[month] += 1
+            else:
+                report.fail(f"entry {entry.number} is dated in period {month}, which was closed before it", entry)
         for p in entry.postings:
             postings_seen += 1
             t = totals.setdefault((p.account, p.fund), [0, 0])
