@@ -14,6 +14,9 @@ run: deps venv
 	@echo
 	@echo "  Fund Ledger (demo) on http://127.0.0.1:$(PORT)"
 	@echo "  Demo data: 爱力量 and the 100,000 yuan gift, more gifts, a grant to 筑仁成长, a reversal."
+	@echo "  Demo log-ins (password for all: aililiang-2026):"
+	@echo "    admin     系统管理员 (users)       manager / manager2  基金管理员 (fund managers)"
+	@echo "    zhuren    筑仁成长 (grantee)       auditor             审计人员 (auditor)"
 	@echo
 	FUND_LEDGER_DEMO=1 $(BIN)/flask --app fund_ledger run --host 127.0.0.1 --port $(PORT)
 

@@ -17,7 +17,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 static_folder=str(PROJECT_ROOT / "static"), instance_path=str(INSTANCE_DIR))
     _configure(app, test_config)
     _init_database(app)
+    _init_security(app)
     _register_blueprints(app)
+    _register_error_handlers(app)
     _register_cli(app)
     _register_security_headers(app)
     return app
@@ -62,10 +64,26 @@ def db_session():
     return g.db_session
 
 
+def _init_security(app: Flask) -> None:
+    from .security import init_security
+
+    init_security(app)
+
+
 def _register_blueprints(app: Flask) -> None:
+    from .api import init_api
+    from .i18n import init_i18n
     from .web import bp as web_bp
 
+    init_i18n(app)  # the pages' language: Chinese unless ?lang=en
     app.register_blueprint(web_bp)
+    init_api(app)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from .errors import init_error_handlers
+
+    init_error_handlers(app)
 
 
 def _register_cli(app: Flask) -> None:

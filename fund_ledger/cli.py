@@ -20,8 +20,22 @@ def _engine(url: str) -> Engine:
     return create_db_engine(url)
 
 
-def engine() -> Engine:
-    return _engine(database_url())
+def engine(*, check_schema: bool = True) -> Engine:
+    eng = _engine(database_url())
+    if check_schema and not _schema_ok(eng):
+        click.echo("error: the database schema is missing or out of date: run `fund-ledger init` first", err=True)
+        sys.exit(1)
+    return eng
+
+
+@cache
+def _schema_ok(eng: Engine) -> bool:
+    from .db.schema import is_current
+
+    try:
+        return is_current(eng)
+    except Exception:  # noqa: BLE001 - an unreachable or empty database is reported the same way
+        return False
 
 
 def _fail(err: ServiceError) -> None:
@@ -46,7 +60,7 @@ def init_command() -> None:
     """Create or upgrade the schema, the chart of accounts and the general fund (safe to repeat)."""
     from .services.setup import initialise
 
-    eng = engine()
+    eng = engine(check_schema=False)
     upgrade(eng)
     with write_session(eng) as session, session.begin():
         added = initialise(session)
@@ -70,7 +84,29 @@ def demo_command(if_empty: bool) -> None:
             loaded = load_demo(session)
     except ServiceError as err:
         _fail(err)
-    click.echo(f"demo loaded: {loaded['funds']} funds, {loaded['entries']} entries")
+    click.echo(f"demo loaded: {loaded['funds']} funds, {loaded['entries']} entries, {loaded['users']} users")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "manager", "grantee", "auditor"]), required=True)
+@click.option("--org", "organisation_id", type=int, help="The grantee's organisation id.")
+@click.option("--display-name", default="", help="Name shown in the app.")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
+def create_user_command(username: str, role: str, organisation_id: int | None, display_name: str,
+                        password_stdin: bool) -> None:
+    """Add a user (the first admin of a new installation, for instance)."""
+    from .services.actor import SYSTEM
+    from .services.users import create_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        with write_session(engine()) as session, session.begin():
+            user = create_user(session, SYSTEM, username=username, role=role, password=password,
+                               organisation_id=organisation_id, display_name=display_name)
+    except ServiceError as err:
+        _fail(err)
+    click.echo(f"created user {user.username} ({user.role}, id {user.id})")
 
 
 @click.command("verify")
@@ -85,8 +121,10 @@ def verify_command(as_json: bool) -> None:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     elif report.ok:
         click.echo(f"ok: {report.entries} entries checked, head {report.head_hash}")
+        click.echo(f"ok: {report.audit_records} audit records checked, head {report.audit_head_hash}")
     else:
         click.echo(f"FAILED: first bad entry {report.first_bad_entry or '(none: see below)'}; "
+                   f"first bad audit record {report.first_bad_audit_record or '(none)'}; "
                    f"{report.entries} entries read", err=True)
         for problem in report.problems:
             click.echo(f"  - {problem}", err=True)
@@ -127,6 +165,35 @@ def export_command(fmt: str, output: str | None) -> None:
             export_journal(session, fmt, sys.stdout)
 
 
+@click.group("import")
+def import_group() -> None:
+    """Bulk imports."""
+
+
+@import_group.command("donations")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+def import_donations_command(file: str) -> None:
+    """Record the gifts in a .csv (UTF-8 or GBK) or .xlsx file, all or none."""
+    from pathlib import Path
+
+    from .services.actor import SYSTEM
+    from .services.imports import import_donations
+
+    path = Path(file)
+    try:
+        with write_session(engine()) as session, session.begin():
+            result = import_donations(session, SYSTEM, path.read_bytes(), path.name)
+    except ServiceError as err:
+        _fail(err)
+    if result.already_imported:
+        click.echo(f"this file was already imported (batch {result.batch_id}, {result.rows} gifts): nothing new recorded")
+    else:
+        from .ledger.money import format_yuan
+
+        click.echo(f"imported {result.rows} gifts, {format_yuan(result.total)}, as batch {result.batch_id} "
+                   f"({result.new_donors} new donors; {result.encoding})")
+
+
 def _write(data: bytes | str, output: str | None) -> None:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if output:
@@ -137,7 +204,8 @@ def _write(data: bytes | str, output: str | None) -> None:
         sys.stdout.flush()
 
 
-COMMANDS = [init_command, demo_command, verify_command, report_group, export_command]
+COMMANDS = [init_command, demo_command, create_user_command, verify_command, report_group, export_command,
+            import_group]
 
 
 @click.group()

@@ -6,8 +6,11 @@ instead of skipping its half of the suite.
 """
 from __future__ import annotations
 
-import itertools
 import os
+
+os.environ["FUND_LEDGER_CHEAP_PASSWORD_HASHES"] = "1"  # before the app is imported: see services/users.py
+
+import itertools  # noqa: E402
 import shutil
 import uuid
 from datetime import date
@@ -119,3 +122,58 @@ def manager():
 @pytest.fixture
 def today():
     return TODAY
+
+
+DEMO_PASSWORD = "aililiang-2026"
+
+
+@pytest.fixture
+def demo_db(db_url, engine):
+    """A database holding the demo story and its users (admin, manager, manager2, zhuren, auditor)."""
+    from fund_ledger.services.demo import load_demo
+
+    with write_session(engine) as s, s.begin():
+        load_demo(s, today=TODAY)
+    return db_url
+
+
+@pytest.fixture
+def app(demo_db):
+    from fund_ledger import create_app
+
+    application = create_app({"TESTING": True, "DATABASE_URL": demo_db})
+    yield application
+    application.extensions["fund_ledger.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(app):
+    """``login("manager")`` gives a test client logged in through the real form (CSRF token included)."""
+    import re
+
+    def _login(username: str, password: str = DEMO_PASSWORD):
+        c = app.test_client()
+        page = c.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        response = c.post("/login", data={"username": username, "password": password, "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        # logging in starts a new session, and with it a new CSRF secret: read the token again
+        page = c.get("/account").get_data(as_text=True)
+        c.csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        return c
+    return _login
+
+
+@pytest.fixture
+def api_token(client):
+    """``api_token("auditor")`` gives a bearer token for that demo user."""
+    def _token(username: str, password: str = DEMO_PASSWORD) -> str:
+        response = client.post("/api/v1/tokens", json={"username": username, "password": password})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["token"]
+    return _token

@@ -96,3 +96,19 @@ def test_trial_balance_csv_and_text(run, demo, tmp_path):
 def test_a_bad_date_is_a_clear_error(run, demo):
     result = run("report", "trial-balance", "--as-of", "2026-13-01")
     assert result.exit_code == 2 and "not a date written YYYY-MM-DD" in result.output
+
+
+def test_create_user_reads_the_password_from_stdin(run, monkeypatch):
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, ["create-user", "treasurer", "--role", "manager", "--password-stdin"],
+                                input="a-long-enough-secret\n", catch_exceptions=False)
+    assert result.exit_code == 0 and "created user treasurer (manager" in result.output
+    again = CliRunner().invoke(main, ["create-user", "treasurer", "--role", "manager", "--password-stdin"],
+                               input="a-long-enough-secret\n")
+    assert again.exit_code == 1 and "already exists" in again.output
+    weak = CliRunner().invoke(main, ["create-user", "someone", "--role", "auditor", "--password-stdin"], input="short\n")
+    assert weak.exit_code == 1 and "password" in weak.output
+    orphan = CliRunner().invoke(main, ["create-user", "grantee1", "--role", "grantee", "--password-stdin"],
+                                input="a-long-enough-secret\n")
+    assert orphan.exit_code == 1 and "organisation" in orphan.output

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 _WRITE = "fund_ledger_write"
 LEDGER_LOCK_KEY = 0x46554E44  # "FUND": the advisory lock that serialises writes to the ledger
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 
 
 def create_db_engine(url: str, **kwargs) -> Engine:
@@ -60,6 +61,6 @@ def lock_ledger(session: Session) -> None:
     """Serialise this transaction against every other writer of the ledger, in the database."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEDGER_LOCK_KEY})
+        conn.execute(_LOCK, {"k": LEDGER_LOCK_KEY})
     elif conn.dialect.name == "sqlite" and not conn.get_execution_options().get(_WRITE):
         raise RuntimeError("ledger writes need write_session(): a deferred SQLite transaction could fail to upgrade")

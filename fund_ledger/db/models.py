@@ -67,8 +67,10 @@ class Entry(Base):
     actor: Mapped[str] = mapped_column(String(64))
     source: Mapped[str | None] = mapped_column(String(64), index=True)
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"), unique=True)
-    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # No unique index on the hashes: the chain trigger (prev_hash = hash of id - 1) with the dense
+    # primary key already rules out a fork, and random 64-character keys are costly to index.
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
     hash_version: Mapped[int] = mapped_column(SmallInteger)
     __table_args__ = (UniqueConstraint("year", "year_seq", name="uq_entries_number"),)
 
@@ -133,3 +135,168 @@ class Period(Base):
     head_hash: Mapped[str] = mapped_column(String(64))
     seal: Mapped[str] = mapped_column(String(64))
     """SHA-256 over the hashes of the period's entries and the chain head at closing."""
+
+
+class Organisation(Base):
+    """A grantee social organisation (受助机构)."""
+
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    contact: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class User(Base):
+    """A person who logs in. Never deleted: past actions stay attributed; a user is disabled instead."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    """Bumped when a user is disabled or their password changes: every older session stops working."""
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    created_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (
+        CheckConstraint("role IN ('admin','manager','grantee','auditor')", name="role"),
+        CheckConstraint("(role = 'grantee') = (organisation_id IS NOT NULL)", name="grantee_has_organisation"),
+    )
+
+
+class ApiToken(Base):
+    """A bearer token for the API, stored only as its SHA-256."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[str] = mapped_column(String(32))
+    revoked_at: Mapped[str | None] = mapped_column(String(32))
+
+
+class AuditLog(Base):
+    """The audit log: append-only and hash-chained like the journal (see ``ledger.audit``)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    hash_version: Mapped[int] = mapped_column(SmallInteger)
+    __table_args__ = (
+        Index("ix_audit_log_action_object_at", "action", "object_id", "at"),
+        Index("ix_audit_log_action_address_at", "action", "address", "at"),
+        Index("ix_audit_log_actor_at", "actor", "at"),
+    )
+
+
+class Donor(Base):
+    """A person or organisation who gives. Contact details may change (each change is audited)."""
+
+    __tablename__ = "donors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    related_party: Mapped[bool] = mapped_column(Boolean, default=False)
+    """An officer of the fund or of a grantee, or close to one (关联方): disclosure rules care."""
+    related_note: Mapped[str] = mapped_column(String(200), default="")
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    """Shown publicly and on anonymous gifts instead of the name, e.g. 爱心人士."""
+    created_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (CheckConstraint("kind IN ('person','organisation')", name="kind"),)
+
+
+class Pledge(Base):
+    """A promised gift, due in one or more instalments; received gifts settle it."""
+
+    __tablename__ = "pledges"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id"), index=True)
+    fund_code: Mapped[str] = mapped_column(ForeignKey("funds.code"))
+    memo: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class PledgeInstalment(Base):
+    __tablename__ = "pledge_instalments"
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id"), primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (CheckConstraint("amount > 0", name="positive"),)
+
+
+class ImportBatch(Base):
+    """A file of gifts imported all at once; its SHA-256 makes a second import of it a no-op."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    file_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    rows: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class Donation(Base):
+    """A gift received: posted as one journal entry, acknowledged with a yearly serial number.
+
+    Never edited and never deleted (triggers); a refund or correction reverses its entry. The one field
+    set later is the number of the official 公益事业捐赠票据, once, when it is issued outside the system.
+    """
+
+    __tablename__ = "donations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id"), index=True)
+    fund_code: Mapped[str] = mapped_column(ForeignKey("funds.code"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    received_on: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(64), default="")
+    memo: Mapped[str] = mapped_column(Text, default="")
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), unique=True)
+    receipt_year: Mapped[int] = mapped_column(SmallInteger)
+    receipt_seq: Mapped[int] = mapped_column(Integer)
+    verification_code: Mapped[str] = mapped_column(String(16), unique=True)
+    official_receipt_number: Mapped[str | None] = mapped_column(String(64))
+    pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"), index=True)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    created_at: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (
+        UniqueConstraint("receipt_year", "receipt_seq", name="uq_donations_receipt"),
+        CheckConstraint("amount > 0", name="positive"),
+        CheckConstraint("channel IN ('bank','cash','wechat','alipay','other')", name="channel"),
+    )
+
+
+class IdempotencyKey(Base):
+    """A write already answered: the same key and body get the same answer; another body is a 409."""
+
+    __tablename__ = "idempotency_keys"
+    actor: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(SmallInteger)
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(32))

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from ..ledger import accounts as la
@@ -62,25 +63,88 @@ def load_fund_positions(session: Session, accounts: dict[str, la.Account] | None
     return fund_positions(stored_balances(session), accounts if accounts is not None else load_accounts(session))
 
 
+@dataclass(frozen=True)
+class Chart:
+    """The accounts, funds and closed periods, as of ``version``: what every posting is checked against."""
+
+    version: tuple
+    accounts: dict[str, la.Account]
+    funds: dict[str, la.Fund]
+    parents: frozenset[str]
+    closed_funds: frozenset[str]
+    closed_periods: frozenset[str]
+
+    @property
+    def account_names(self) -> dict[str, str]:
+        return {c: a.name for c, a in self.accounts.items()}
+
+    @property
+    def fund_names(self) -> dict[str, str]:
+        return {c: f.name for c, f in self.funds.items()}
+
+
+# One cheap query tells whether anything the chart holds has changed: accounts and funds keep their
+# identity (triggers), so additions, closings and new period seals are all that can change it, and the
+# newest creation times tell one database's chart from another's at the same URL.
+_CHART_VERSION = text(
+    "SELECT (SELECT count(*) FROM accounts), (SELECT max(created_at) FROM accounts),"
+    " (SELECT count(*) FROM funds), (SELECT max(created_at) FROM funds),"
+    " (SELECT count(closed_on) FROM funds), (SELECT coalesce(sum(id), 0) FROM funds WHERE closed_on IS NOT NULL),"
+    " (SELECT count(*) FROM periods), (SELECT max(closed_at) FROM periods)")
+_charts: dict[str, Chart] = {}
+
+
+def current_chart(session: Session) -> Chart:
+    """The chart, from a per-database cache checked against the database in this transaction."""
+    conn = session.connection()
+    version = tuple(conn.execute(_CHART_VERSION).one())
+    key = conn.engine.url.render_as_string(hide_password=False)
+    cached = _charts.get(key)
+    if cached is not None and cached.version == version:
+        return cached
+    chart = Chart(version, load_accounts(session), load_funds(session), parent_account_codes(session),
+                  closed_fund_codes(session), closed_periods(session))
+    _charts[key] = chart
+    return chart
+
+
+_MONEY_BY_FUND = text(
+    "SELECT b.fund_code, sum(b.debits_posted - b.credits_posted), sum(b.credits_pending - b.debits_pending)"
+    " FROM account_balances b JOIN accounts a ON a.code = b.account_code WHERE a.monetary GROUP BY b.fund_code")
+
+
+def money_by_fund(session: Session) -> dict[str, FundPosition]:
+    """Each fund's money held and reserved, straight from the running balances."""
+    return {f: FundPosition(int(held), int(reserved)) for f, held, reserved in session.connection().execute(_MONEY_BY_FUND)}
+
+
+_HEAD = text("SELECT id, hash FROM entries ORDER BY id DESC LIMIT 1")
+_LAST_YEAR_SEQ = text("SELECT max(year_seq) FROM entries WHERE year = :year")
+
+
 def chain_head(session: Session) -> tuple[int, str]:
     """(position, hash) of the newest entry, or (0, genesis) for an empty ledger."""
-    row = session.execute(select(m.Entry.id, m.Entry.hash).order_by(m.Entry.id.desc()).limit(1)).first()
+    row = session.connection().execute(_HEAD).first()
     return (row[0], row[1]) if row else (0, GENESIS_HASH)
 
 
 def last_year_seq(session: Session, year: int) -> int:
-    return session.scalar(select(func.max(m.Entry.year_seq)).where(m.Entry.year == year)) or 0
+    return session.connection().execute(_LAST_YEAR_SEQ, {"year": year}).scalar() or 0
+
+
+_INSERT_POSTING = insert(m.Posting)
+_INSERT_ENTRY = insert(m.Entry)
 
 
 def insert_entries(session: Session, entries: list[Entry]) -> None:
     """Postings first, then entries: each entry's insert checks and seals its postings (see the migration)."""
     conn = session.connection()
-    conn.execute(insert(m.Posting), [
+    conn.execute(_INSERT_POSTING, [
         {"entry_id": e.seq, "line_no": i, "account_code": p.account, "fund_code": p.fund,
          "debit": p.debit, "credit": p.credit}
         for e in entries for i, p in enumerate(e.postings, start=1)
     ])
-    conn.execute(insert(m.Entry), [
+    conn.execute(_INSERT_ENTRY, [
         {"id": e.seq, "year": e.year, "year_seq": e.year_seq, "accounting_date": e.accounting_date,
          "recorded_at": e.recorded_at, "code": e.code.value, "memo": e.memo, "actor": e.actor,
          "source": e.source, "reverses_id": e.reverses, "prev_hash": e.prev_hash, "hash": e.hash,
@@ -123,13 +187,13 @@ def iter_entries_with_lines(session: Session, *, where=None, chunk: int | None =
     back still comes out (with fewer postings) and verify can name it.
     """
     conn = session.connection()
-    if chunk:
-        conn = conn.execution_options(yield_per=chunk)
     eq = select(*_ENTRY_COLUMNS).order_by(m.Entry.id)
     pq = select(*_POSTING_COLUMNS, m.Posting.line_no).order_by(m.Posting.entry_id, m.Posting.line_no)
     if where is not None:
         eq = eq.where(where)
         pq = pq.join(m.Entry, m.Entry.id == m.Posting.entry_id).where(where)
+    if chunk:  # on the statements, not the connection: Connection.execution_options() changes it in place
+        eq, pq = eq.execution_options(yield_per=chunk), pq.execution_options(yield_per=chunk)
     entry_result = conn.execute(eq)
     posting_result = conn.execute(pq)
     try:

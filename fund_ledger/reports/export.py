@@ -262,7 +262,7 @@ def _reversed_numbers(session: Session, chunk: int = 5000) -> Iterator[tuple[int
     original = aliased(m.Entry)
     query = (select(m.Entry.id, original.year, original.year_seq)
              .join(original, original.id == m.Entry.reverses_id).order_by(m.Entry.id))
-    with session.connection().execution_options(yield_per=chunk).execute(query) as rows:
+    with session.connection().execute(query.execution_options(yield_per=chunk)) as rows:
         for seq, year, year_seq in rows:
             yield seq, format_number(year, year_seq)
 

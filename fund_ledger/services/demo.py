@@ -11,12 +11,30 @@ from ..db import models as m
 from ..ledger.accounts import GENERAL_FUND_CODE as GEN
 from ..ledger.entries import EntryCode, EntryDraft, Posting
 from ..ledger.money import parse_amount
-from .actor import Actor
+from .actor import SYSTEM, Actor
 from .errors import Conflict
 from .funds import create_fund
 from .ledger import post_entry, reverse_entry
+from .organisations import create_organisation
+from .users import create_user
 
 DEMO_MANAGER = Actor("manager", "manager")
+DEMO_PASSWORD = "aililiang-2026"
+"""Every demo user's password: printed by ``make run``; demo mode only, never in production."""
+
+ORGANISATIONS = [
+    dict(name="筑仁成长公益服务中心", credit_code="52370303MJD123451B", contact="张店区，困境儿童帮扶"),
+    dict(name="等等心灵公益服务中心", credit_code="52370303MJD234562N", contact="张店区，心理援助"),
+    dict(name="喜悦绘", credit_code="52370303MJE3456738", contact="张店区，儿童美育"),
+]
+USERS = [
+    # username, role, display name, organisation (by name)
+    ("admin", "admin", "系统管理员", None),
+    ("manager", "manager", "基金管理员 王敏", None),
+    ("manager2", "manager", "基金管理员 刘芳", None),
+    ("zhuren", "grantee", "筑仁成长 赵静", "筑仁成长公益服务中心"),
+    ("auditor", "auditor", "审计人员 陈洁", None),
+]
 
 FUNDS = [
     dict(code="AILILIANG", name="爱力量", name_en="Power of Love", restricted=True,
@@ -52,6 +70,10 @@ def load_demo(session: Session, *, today: date | None = None) -> dict[str, int]:
     if not ledger_is_empty(session):
         raise Conflict("the ledger already has entries: the demo loads only into an empty ledger")
     actor = DEMO_MANAGER
+    orgs = {o["name"]: create_organisation(session, DEMO_MANAGER, **o).id for o in ORGANISATIONS}
+    for username, role, display_name, org in USERS:
+        create_user(session, SYSTEM, username=username, role=role, password=DEMO_PASSWORD, display_name=display_name,
+                    organisation_id=orgs[org] if org else None)
     for fund in FUNDS:
         create_fund(session, actor, **fund)
     story = [
@@ -75,4 +97,4 @@ def load_demo(session: Session, *, today: date | None = None) -> dict[str, int]:
             Posting("5201", GEN, debit=parse_amount("120")), Posting("1002", GEN, credit=parse_amount("120")))),
     ]:
         posted.append(post_entry(session, actor, d, today=today))
-    return {"funds": len(FUNDS), "entries": len(posted)}
+    return {"funds": len(FUNDS), "entries": len(posted), "users": len(USERS)}

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from ..db import models as m
 from ..db.repository import load_accounts, to_fund, utc_now_text
 from ..ledger.accounts import FUND_CODE_RE, Fund, sub_account_errors
+from . import audit
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput
 
@@ -42,6 +43,8 @@ def create_fund(session: Session, actor: Actor, *, code: str, name: str, restric
                  end_date=end_date, created_at=utc_now_text())
     session.add(row)
     session.flush()
+    audit.record(session, actor, "fund.create", object_type="fund", object_id=code,
+                 detail={"name": name, "restricted": bool(restricted), "purpose": purpose or ""})
     return to_fund(row)
 
 
@@ -59,3 +62,5 @@ def add_sub_account(session: Session, actor: Actor, *, parent: str, code: str, n
                           normal_side=p.normal_side.value, monetary=p.monetary, parent_code=parent,
                           created_at=utc_now_text()))
     session.flush()
+    audit.record(session, actor, "account.create", object_type="account", object_id=code,
+                 detail={"parent": parent, "name": name.strip()})

@@ -20,6 +20,7 @@ from ..ledger.balances import FundPosition, money_delta
 from ..ledger.chain import HASH_VERSION, entry_hash
 from ..ledger.entries import Entry, EntryCode, EntryDraft, format_number, parse_number, reversal_postings
 from ..ledger.rules import PostingContext, validate_draft
+from . import audit
 from .actor import Actor
 from .errors import Conflict, InvalidInput, NotFound, RuleBroken, from_ledger_errors
 
@@ -36,17 +37,16 @@ class _Ledger:
     """The ledger's state as read under the lock, advanced in memory as a batch is posted."""
 
     def __init__(self, session: Session, today: date):
-        self.accounts = repo.load_accounts(session)
-        self.funds = repo.load_funds(session)
+        chart = repo.current_chart(session)
+        self.accounts = chart.accounts
         self.seq, self.head = repo.chain_head(session)
-        self.positions = repo.load_fund_positions(session, self.accounts)
+        self.positions = repo.money_by_fund(session)
         self.ctx = PostingContext(
-            accounts=self.accounts, funds=self.funds, earliest_date=BOOKS_BEGIN, latest_date=today,
-            closed_periods=repo.closed_periods(session), closed_funds=repo.closed_fund_codes(session),
-            parent_accounts=repo.parent_account_codes(session), positions=self.positions,
+            accounts=chart.accounts, funds=chart.funds, earliest_date=BOOKS_BEGIN, latest_date=today,
+            closed_periods=chart.closed_periods, closed_funds=chart.closed_funds,
+            parent_accounts=chart.parents, positions=self.positions,
         )
-        self.account_names = {c: a.name for c, a in self.accounts.items()}
-        self.fund_names = {c: f.name for c, f in self.funds.items()}
+        self.account_names, self.fund_names = chart.account_names, chart.fund_names
         self._session = session
         self._year_seq: dict[int, int] = {}
 
@@ -70,7 +70,8 @@ class _Ledger:
         return entry
 
 
-def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft], *, today: date | None = None) -> list[Entry]:
+def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft], *, today: date | None = None,
+                 audit_action: str | None = "entry.post") -> list[Entry]:
     """Post ``drafts`` in order, all or none; the caller commits. Raises a ServiceError naming what is wrong."""
     if not drafts:
         return []
@@ -91,11 +92,16 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft], *
         repo.insert_entries(session, entries)
     except IntegrityError as exc:  # the database's own guard refused what the rules let through
         raise Conflict(f"the database refused the entry: {_db_message(exc)}") from exc
+    if audit_action:
+        audit.record(session, actor, audit_action, object_type="entry", object_id=entries[0].number,
+                     detail={"count": len(entries), "last": entries[-1].number,
+                             "total": sum(e.total for e in entries)})
     return entries
 
 
-def post_entry(session: Session, actor: Actor, draft: EntryDraft, *, today: date | None = None) -> Entry:
-    return post_entries(session, actor, [draft], today=today)[0]
+def post_entry(session: Session, actor: Actor, draft: EntryDraft, *, today: date | None = None,
+               audit_action: str | None = "entry.post") -> Entry:
+    return post_entries(session, actor, [draft], today=today, audit_action=audit_action)[0]
 
 
 def find_entry(session: Session, number: str) -> Entry:
@@ -127,7 +133,7 @@ def reverse_entry(session: Session, actor: Actor, number: str, reason: str, *,
         memo=f"冲销 {format_number(original.year, original.year_seq)}：{reason}",
         postings=reversal_postings(original.postings), source=original.source, reverses=original.seq,
     )
-    return post_entry(session, actor, draft, today=today)
+    return post_entry(session, actor, draft, today=today, audit_action="entry.reverse")
 
 
 def _db_message(exc: Exception) -> str:

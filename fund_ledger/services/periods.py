@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..db import models as m
 from ..db import repository as repo
 from ..db.engine import lock_ledger
+from . import audit
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, RuleBroken
 from .ledger import local_today
@@ -45,4 +46,6 @@ def close_period(session: Session, actor: Actor, period: str, *, today: date | N
                    seal=period_seal(hashes, head_hash))
     session.add(row)
     session.flush()
+    audit.record(session, actor, "period.close", object_type="period", object_id=period,
+                 detail={"seal": row.seal, "entries": row.entry_count, "head_seq": head_seq})
     return row

@@ -6,15 +6,47 @@ with what the database stores, and the first entry that does not hold is named.
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db import models as m
 from ..db import repository as repo
-from ..ledger.chain import GENESIS_HASH, chain_problem
-from ..ledger.entries import Entry
+from ..ledger.audit import AUDIT_HASH_VERSION, audit_hash
+from ..ledger.chain import GENESIS_HASH, HASH_VERSION, CanonicalWriter
+from ..ledger.entries import format_number
+from .audit import iter_audit
+
+
+class _Bad(NamedTuple):
+    number: str
+    seq: int
+
+
+_ENTRY_SQL = ("SELECT id, year, year_seq, accounting_date, recorded_at, code, memo, actor, source, reverses_id,"
+              " prev_hash, hash, hash_version FROM entries ORDER BY id")
+_POSTING_SQL = "SELECT entry_id, line_no, account_code, fund_code, debit, credit FROM postings ORDER BY entry_id, line_no"
+
+
+@contextmanager
+def _cursors(session: Session):
+    """Two ordered streams of driver tuples in the session's transaction (server-side on PostgreSQL)."""
+    dbapi = session.connection().connection.driver_connection
+    if session.get_bind().dialect.name == "postgresql":
+        entries, postings = dbapi.cursor(name="verify_entries"), dbapi.cursor(name="verify_postings")
+        entries.itersize = postings.itersize = 5000
+    else:
+        entries, postings = dbapi.cursor(), dbapi.cursor()
+    try:
+        entries.execute(_ENTRY_SQL)
+        postings.execute(_POSTING_SQL)
+        yield iter(entries), iter(postings)
+    finally:
+        entries.close()
+        postings.close()
 
 
 @dataclass
@@ -27,12 +59,15 @@ class VerifyReport:
     first_bad_seq: int | None = None
     """Its position in the chain (where the chain breaks, when an entry is missing from its place)."""
     problems: list[str] = field(default_factory=list)
+    audit_records: int = 0
+    audit_head_hash: str = GENESIS_HASH
+    first_bad_audit_record: int | None = None
+    """Position of the first audit-log record whose link or contents do not hold."""
 
-    def fail(self, problem: str, entry: Entry | None = None, seq: int | None = None) -> None:
+    def fail(self, problem: str, entry: _Bad | None = None) -> None:
         self.ok = False
         if entry is not None and self.first_bad_entry is None:
-            self.first_bad_entry = entry.number
-            self.first_bad_seq = seq if seq is not None else entry.seq
+            self.first_bad_entry, self.first_bad_seq = entry.number, entry.seq
         if len(self.problems) < 100:
             self.problems.append(problem)
 
@@ -59,35 +94,64 @@ def verify_ledger(session: Session) -> VerifyReport:
     heads = {p.head_seq: p for p in periods.values()}
 
     totals: dict[tuple[str, str], list[int]] = {}
-    days: dict[tuple[str, str, object], list[int]] = {}
+    days: dict[tuple[str, str, str], list[int]] = {}
+    writer = CanonicalWriter(account_names, fund_names)
+    sha256 = hashlib.sha256
     expected_prev, last_seq, count, postings_seen = GENESIS_HASH, 0, 0, 0
-    for entry, line_numbers in repo.iter_entries_with_lines(session):
-        count += 1
-        seq = last_seq + 1
-        last_seq = entry.seq  # after a gap, go on from where the chain resumes: one break, one report
-        problem = chain_problem(entry, seq, expected_prev, account_names, fund_names)
-        if problem is None and line_numbers != tuple(range(1, len(line_numbers) + 1)):
-            problem = f"posting line numbers {list(line_numbers)} are not 1, 2, ..."
-        if problem:
-            report.fail(f"entry {entry.number} (#{entry.seq}): {problem}", entry, seq=min(seq, entry.seq))
-        expected_prev = entry.hash
-        if entry.seq in heads and heads[entry.seq].head_hash != entry.hash:
-            report.fail(f"period {heads[entry.seq].period} was sealed at a chain head that is no longer there", entry)
-        month = f"{entry.accounting_date.year:04d}-{entry.accounting_date.month:02d}"
-        if month in periods:
-            if entry.seq <= periods[month].head_seq:
-                seals[month].update(entry.hash.encode("ascii"))
-                counts[month] += 1
+    # Plain driver tuples, not ORM rows or Entry objects: verify reads every row the ledger has, and
+    # building objects would cost more than the hashing (see docs/benchmarks.md).
+    with _cursors(session) as (entry_rows, posting_rows):
+        pending = next(posting_rows, None)
+        for (eid, year, year_seq, day, recorded_at, code, memo, actor, source, reverses, prev_hash, stored_hash,
+             version) in entry_rows:
+            count += 1
+            seq = last_seq + 1
+            last_seq = eid  # after a gap, go on from where the chain resumes: one break, one report
+            day = day if type(day) is str else day.isoformat()
+            lines = []
+            while pending is not None and pending[0] < eid:
+                pending = next(posting_rows, None)  # orphans: counted below
+            while pending is not None and pending[0] == eid:
+                _, line, account, fund, debit, credit = pending
+                lines.append(writer.posting(line, account, fund, debit, credit))
+                t = totals.get((account, fund))
+                if t is None:
+                    t = totals[(account, fund)] = [0, 0]
+                t[0] += debit
+                t[1] += credit
+                d = days.get((account, fund, day))
+                if d is None:
+                    d = days[(account, fund, day)] = [0, 0]
+                d[0] += debit
+                d[1] += credit
+                pending = next(posting_rows, None)
+            postings_seen += len(lines)
+            bad = _Bad(format_number(year, year_seq), min(seq, eid))
+            if eid != seq:
+                problem = f"expected entry #{seq} in the chain, found #{eid}"
+            elif prev_hash != expected_prev:
+                problem = "prev_hash does not match the previous entry's hash"
+            elif version != HASH_VERSION:
+                problem = f"unknown hash version {version}"
+            elif sha256(writer.entry(seq=eid, year=year, year_seq=year_seq, accounting_date=day,
+                                     recorded_at=recorded_at, code=code, memo=memo, actor=actor, source=source,
+                                     reverses=reverses, prev_hash=prev_hash, hash_version=version,
+                                     postings=lines)).hexdigest() != stored_hash:
+                problem = "stored hash does not match the entry's contents"
             else:
-                report.fail(f"entry {entry.number} is dated in period {month}, which was closed before it", entry)
-        for p in entry.postings:
-            postings_seen += 1
-            t = totals.setdefault((p.account, p.fund), [0, 0])
-            t[0] += p.debit
-            t[1] += p.credit
-            d = days.setdefault((p.account, p.fund, entry.accounting_date), [0, 0])
-            d[0] += p.debit
-            d[1] += p.credit
+                problem = None
+            if problem:
+                report.fail(f"entry {bad.number} (#{eid}): {problem}", bad)
+            expected_prev = stored_hash
+            if eid in heads and heads[eid].head_hash != stored_hash:
+                report.fail(f"period {heads[eid].period} was sealed at a chain head that is no longer there", bad)
+            month = day[:7]
+            if month in periods:
+                if eid <= periods[month].head_seq:
+                    seals[month].update(stored_hash.encode("ascii"))
+                    counts[month] += 1
+                else:
+                    report.fail(f"entry {bad.number} is dated in period {month}, which was closed before it", bad)
     report.entries = count
     report.head_hash = expected_prev
 
@@ -105,7 +169,7 @@ def verify_ledger(session: Session) -> VerifyReport:
 
     for row in session.execute(select(m.DailyTotal.account_code, m.DailyTotal.fund_code, m.DailyTotal.day,
                                       m.DailyTotal.debits, m.DailyTotal.credits)):
-        key = (row[0], row[1], repo.as_date(row[2]))
+        key = (row[0], row[1], repo.as_date(row[2]).isoformat())
         want = days.pop(key, [0, 0])
         if [row[3], row[4]] != want:
             report.fail(f"daily total of {key[0]} in fund {key[1]} on {key[2]} is {row[3]}/{row[4]} fen;"
@@ -117,7 +181,29 @@ def verify_ledger(session: Session) -> VerifyReport:
         seal = period_seal(None, p.head_hash, hasher=seals[name])
         if seal != p.seal or counts[name] != p.entry_count:
             report.fail(f"period {name}: its seal no longer matches the entries dated in it")
+    _verify_audit(session, report)
     return report
+
+
+def _verify_audit(session: Session, report: VerifyReport) -> None:
+    expected_prev, last = GENESIS_HASH, 0
+    for rec in iter_audit(session):
+        report.audit_records += 1
+        problem = None
+        if rec.seq != last + 1:
+            problem = f"expected audit record #{last + 1}, found #{rec.seq}"
+        elif rec.prev_hash != expected_prev:
+            problem = "prev_hash does not match the previous record's hash"
+        elif rec.hash_version != AUDIT_HASH_VERSION or audit_hash(rec) != rec.hash:
+            problem = "stored hash does not match the record's contents"
+        if problem:
+            report.ok = False
+            if report.first_bad_audit_record is None:
+                report.first_bad_audit_record = min(rec.seq, last + 1)
+            if len(report.problems) < 100:
+                report.problems.append(f"audit record #{rec.seq}: {problem}")
+        last, expected_prev = rec.seq, rec.hash
+    report.audit_head_hash = expected_prev
 
 
 __all__ = ["VerifyReport", "verify_ledger", "period_seal"]

@@ -125,10 +125,13 @@ POSTGRESQL_GUARDS = [
       IF EXISTS (SELECT 1 FROM periods WHERE NEW.accounting_date BETWEEN first_day AND last_day) THEN
         RAISE EXCEPTION 'fund_ledger: the period of % is closed', NEW.accounting_date USING ERRCODE = 'check_violation';
       END IF;
-      IF (SELECT count(*) FROM postings WHERE entry_id = NEW.id) < 2 THEN
+      -- The entry's own postings are read once through the primary key (MATERIALIZED): without it, and
+      -- before statistics exist, the planner may walk a fund's whole history for every new entry.
+      IF (WITH lines AS MATERIALIZED (SELECT 1 FROM postings WHERE entry_id = NEW.id) SELECT count(*) FROM lines) < 2 THEN
         RAISE EXCEPTION 'fund_ledger: an entry needs at least two postings' USING ERRCODE = 'check_violation';
       END IF;
-      IF EXISTS (SELECT 1 FROM postings WHERE entry_id = NEW.id GROUP BY fund_code HAVING sum(debit) <> sum(credit)) THEN
+      IF EXISTS (WITH lines AS MATERIALIZED (SELECT fund_code, debit, credit FROM postings WHERE entry_id = NEW.id)
+                 SELECT 1 FROM lines GROUP BY fund_code HAVING sum(debit) <> sum(credit)) THEN
         RAISE EXCEPTION 'fund_ledger: entry % does not balance within each fund', NEW.id USING ERRCODE = 'check_violation';
       END IF;
       RETURN NEW;
@@ -137,19 +140,20 @@ POSTGRESQL_GUARDS = [
     """CREATE FUNCTION fund_ledger_entry_post() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       INSERT INTO account_balances AS b (account_code, fund_code, debits_posted, credits_posted, debits_pending, credits_pending)
-      SELECT account_code, fund_code, sum(debit), sum(credit), 0, 0 FROM postings
-      WHERE entry_id = NEW.id GROUP BY account_code, fund_code
+      WITH lines AS MATERIALIZED (SELECT account_code, fund_code, debit, credit FROM postings WHERE entry_id = NEW.id)
+      SELECT account_code, fund_code, sum(debit), sum(credit), 0, 0 FROM lines GROUP BY account_code, fund_code
       ON CONFLICT (account_code, fund_code) DO UPDATE SET
         debits_posted = b.debits_posted + EXCLUDED.debits_posted,
         credits_posted = b.credits_posted + EXCLUDED.credits_posted;
       INSERT INTO daily_totals AS t (account_code, fund_code, day, debits, credits)
-      SELECT account_code, fund_code, NEW.accounting_date, sum(debit), sum(credit) FROM postings
-      WHERE entry_id = NEW.id GROUP BY account_code, fund_code
+      WITH lines AS MATERIALIZED (SELECT account_code, fund_code, debit, credit FROM postings WHERE entry_id = NEW.id)
+      SELECT account_code, fund_code, NEW.accounting_date, sum(debit), sum(credit) FROM lines GROUP BY account_code, fund_code
       ON CONFLICT (account_code, fund_code, day) DO UPDATE SET
         debits = t.debits + EXCLUDED.debits, credits = t.credits + EXCLUDED.credits;
       IF EXISTS (
-        SELECT 1 FROM postings p JOIN accounts a ON a.code = p.account_code AND a.monetary
-        WHERE p.entry_id = NEW.id GROUP BY p.fund_code
+        WITH lines AS MATERIALIZED (SELECT account_code, fund_code, debit, credit FROM postings WHERE entry_id = NEW.id)
+        SELECT 1 FROM lines p JOIN accounts a ON a.code = p.account_code AND a.monetary
+        GROUP BY p.fund_code
         HAVING sum(p.debit) < sum(p.credit) AND (
           SELECT sum(b.debits_posted - b.credits_posted - b.credits_pending + b.debits_pending)
           FROM account_balances b JOIN accounts a2 ON a2.code = b.account_code AND a2.monetary
@@ -217,8 +221,6 @@ def upgrade() -> None:
     sa.Column('hash_version', sa.SmallInteger(), nullable=False),
     sa.ForeignKeyConstraint(['reverses_id'], ['entries.id'], name=op.f('fk_entries_reverses_id_entries')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_entries')),
-    sa.UniqueConstraint('hash', name=op.f('uq_entries_hash')),
-    sa.UniqueConstraint('prev_hash', name=op.f('uq_entries_prev_hash')),
     sa.UniqueConstraint('reverses_id', name=op.f('uq_entries_reverses_id')),
     sa.UniqueConstraint('year', 'year_seq', name='uq_entries_number')
     )

@@ -9,7 +9,8 @@ def disable_guards(session) -> None:
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         conn.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))  # ALTER TABLE refuses to run beside pending checks
-        for table in ("entries", "postings", "periods", "accounts", "funds"):
+        for table in ("entries", "postings", "periods", "accounts", "funds", "audit_log", "users", "api_tokens",
+                      "donations", "import_batches", "idempotency_keys", "pledges", "pledge_instalments"):
             conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
         conn.execute(text("SET CONSTRAINTS ALL DEFERRED"))  # an attacker's edits need not satisfy keys until commit
     else:

@@ -4,37 +4,35 @@ from __future__ import annotations
 import pytest
 
 from fund_ledger import create_app
-from fund_ledger.services.demo import load_demo
-from tests.factories import TODAY
 
 
 @pytest.fixture
-def client(db_url, engine):
-    from fund_ledger.db.engine import write_session
-
-    with write_session(engine) as session, session.begin():
-        load_demo(session, today=TODAY)
-    app = create_app({"TESTING": True, "DATABASE_URL": db_url})
-    yield app.test_client()
-    app.extensions["fund_ledger.engine"].dispose()
+def client(login):
+    return login("auditor")
 
 
 def test_overview_shows_funds_and_a_balanced_trial_balance(client):
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/overview").get_data(as_text=True)
     assert "爱力量" in page and "¥78,000.00" in page  # 100,000 + 8,000 given, 30,000 granted
     assert page.count("239,408.50") == 2  # debit and credit totals agree
 
 
 def test_overview_as_of_a_past_date(client):
-    page = client.get("/?as_of=2026-09-30").get_data(as_text=True)
+    page = client.get("/overview?as_of=2026-09-30").get_data(as_text=True)
     assert "¥100,000.00" in page
 
 
-@pytest.mark.parametrize("query", ["?as_of=2026-02-30", "?as_of=yesterday", "?as_of=%00"])
+@pytest.mark.parametrize("query", ["?as_of=2026-02-30", "?as_of=yesterday", "?as_of=2026-1-1"])
 def test_bad_dates_are_a_400_not_a_500(client, query):
-    response = client.get("/" + query)
+    response = client.get("/overview" + query)
     assert response.status_code == 400
     assert b"YYYY-MM-DD" in response.data
+
+
+def test_a_nul_character_is_refused_at_the_door_naming_the_parameter(client):
+    response = client.get("/overview?as_of=%00")
+    assert response.status_code == 400
+    assert "as_of: NUL characters are not allowed" in response.get_data(as_text=True)
 
 
 def test_journal_lists_entries_newest_first_and_pages(client):
@@ -60,7 +58,7 @@ def test_unknown_entries_are_404(client, number):
 
 
 def test_security_headers(client):
-    headers = client.get("/").headers
+    headers = client.get("/overview").headers
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert "script-src" not in headers["Content-Security-Policy"] or "'unsafe-inline'" not in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"

@@ -1,0 +1,225 @@
+"""Donors and donations: recording gifts (idempotent), listing them, and their acknowledgements."""
+from __future__ import annotations
+
+from flask import jsonify, make_response, request
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+
+from ..app import db_session
+from ..db import models as m
+from ..db import repository as repo
+from ..ledger.money import fen_to_str
+from ..security import access, current_actor
+from ..services import donations as svc
+from ..services.idempotency import request_fingerprint, run_once
+from . import blp
+from .fields import Money, StrictBool, StrictDate
+from .schemas import PageQuery, page_schema
+
+BOOK_READERS = ("manager", "auditor")
+
+
+class DonorIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    kind = fields.String(required=True, validate=validate.OneOf(["person", "organisation"]))
+    phone = fields.String(load_default="", validate=validate.Length(max=32))
+    email = fields.String(load_default="", validate=validate.Length(max=120))
+    address = fields.String(load_default="", validate=validate.Length(max=200))
+    related_party = StrictBool(load_default=False)
+    related_note = fields.String(load_default="", validate=validate.Length(max=200))
+    display_name = fields.String(load_default="", validate=validate.Length(max=100))
+
+
+class DonorOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    phone = fields.String()
+    email = fields.String()
+    address = fields.String()
+    related_party = fields.Boolean()
+    related_note = fields.String()
+    display_name = fields.String()
+    gifts = fields.Integer()
+    total = Money()
+
+
+class DonorQuery(PageQuery):
+    q = fields.String(validate=validate.Length(max=100))
+
+
+class DonationIn(Schema):
+    donor_id = fields.Integer(required=True, strict=True)
+    fund_id = fields.Integer(required=True, strict=True)
+    amount = Money(required=True)
+    received_on = StrictDate(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(list(svc.CHANNEL_ACCOUNTS)))
+    reference = fields.String(load_default="", validate=validate.Length(max=64))
+    memo = fields.String(load_default="", validate=validate.Length(max=500))
+    anonymous = StrictBool(load_default=False)
+    pledge_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class DonationOut(Schema):
+    id = fields.Integer()
+    donor_id = fields.Integer()
+    fund_id = fields.Integer()
+    fund_code = fields.String()
+    amount = fields.String()
+    received_on = fields.String()
+    channel = fields.String()
+    reference = fields.String()
+    memo = fields.String()
+    anonymous = fields.Boolean()
+    entry_number = fields.String()
+    receipt_number = fields.String()
+    verification_code = fields.String()
+    official_receipt_number = fields.String(allow_none=True)
+    pledge_id = fields.Integer(allow_none=True)
+    refunded = fields.Boolean()
+    refund_entry = fields.String(allow_none=True)
+
+
+class DonationQuery(PageQuery):
+    donor_id = fields.Integer()
+    fund_id = fields.Integer()
+
+
+class RefundIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    on = StrictDate(load_default=None, allow_none=True)
+
+
+class OfficialReceiptIn(Schema):
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+def donation_json(session, d: m.Donation) -> dict:
+    """Plain JSON (stored as is for idempotent replays)."""
+    entry = repo.get_entry(session, d.entry_id)
+    fund_id = session.scalar(select(m.Fund.id).where(m.Fund.code == d.fund_code))
+    return {"id": d.id, "donor_id": d.donor_id, "fund_id": fund_id, "fund_code": d.fund_code,
+            "amount": fen_to_str(d.amount), "received_on": d.received_on.isoformat(), "channel": d.channel,
+            "reference": d.reference, "memo": d.memo, "anonymous": d.anonymous, "entry_number": entry.number,
+            "receipt_number": svc.receipt_number(d.receipt_year, d.receipt_seq),
+            "verification_code": d.verification_code, "official_receipt_number": d.official_receipt_number,
+            "pledge_id": d.pledge_id, **{k: v for k, v in svc.donation_status(session, d).items() if k != "refund_reason"}}
+
+
+def _idempotent(run) -> object:
+    session = db_session()
+    status, body = run_once(session, current_actor(), request.headers.get("Idempotency-Key"),
+                            request_fingerprint(request.method, request.path, request.get_json(silent=True)), run)
+    session.commit()
+    return make_response(jsonify(body), status)
+
+
+@blp.route("/donors", methods=["POST"])
+@blp.arguments(DonorIn)
+@blp.response(201, DonorOut)
+@access("manager")
+def post_donor(body):
+    session = db_session()
+    donor = svc.create_donor(session, current_actor(), **body)
+    session.commit()
+    return _donor_json(session, donor)
+
+
+def _donor_json(session, d: m.Donor) -> dict:
+    gifts, total = session.execute(select(func.count(), func.coalesce(func.sum(m.Donation.amount), 0))
+                                   .where(m.Donation.donor_id == d.id)).one()
+    return {**{c: getattr(d, c) for c in ("id", "name", "kind", "phone", "email", "address", "related_party",
+                                         "related_note", "display_name")}, "gifts": gifts, "total": int(total)}
+
+
+@blp.route("/donors", methods=["GET"])
+@blp.arguments(DonorQuery, location="query")
+@blp.response(200, page_schema(DonorOut, "DonorPage"))
+@access(*BOOK_READERS)
+def list_donors(args):
+    """Donors, searched by name (``q``)."""
+    session = db_session()
+    q = select(m.Donor)
+    if args.get("q"):
+        q = q.where(m.Donor.name.contains(args["q"], autoescape=True))
+    total = session.scalar(select(func.count()).select_from(q.subquery()))
+    rows = session.scalars(q.order_by(m.Donor.id).limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"]))
+    return {"items": [_donor_json(session, d) for d in rows], "total": total, "page": args["page"],
+            "per_page": args["per_page"]}
+
+
+@blp.route("/donors/<int:donor_id>", methods=["GET"])
+@blp.response(200, DonorOut)
+@access(*BOOK_READERS)
+def get_donor(donor_id: int):
+    session = db_session()
+    return _donor_json(session, svc.get_donor(session, donor_id))
+
+
+@blp.route("/donations", methods=["POST"])
+@blp.arguments(DonationIn)
+@blp.response(201, DonationOut)
+@blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"}, "required": False}])
+@access("manager")
+def post_donation(body):
+    """Record a gift: posts its entry and gives its acknowledgement number. Send an Idempotency-Key."""
+    session = db_session()
+
+    def run():
+        gift = svc.Gift(donor_id=body["donor_id"], fund=body["fund_id"], amount=body["amount"],
+                        received_on=body["received_on"], channel=body["channel"], reference=body["reference"],
+                        memo=body["memo"], anonymous=body["anonymous"], pledge_id=body["pledge_id"])
+        return 201, donation_json(session, svc.record_donation(session, current_actor(), gift))
+    return _idempotent(run)
+
+
+@blp.route("/donations", methods=["GET"])
+@blp.arguments(DonationQuery, location="query")
+@blp.response(200, page_schema(DonationOut, "DonationPage"))
+@access(*BOOK_READERS)
+def list_donations(args):
+    session = db_session()
+    q = select(m.Donation)
+    if args.get("donor_id") is not None:
+        q = q.where(m.Donation.donor_id == args["donor_id"])
+    if args.get("fund_id") is not None:
+        q = q.join(m.Fund, m.Fund.code == m.Donation.fund_code).where(m.Fund.id == args["fund_id"])
+    total = session.scalar(select(func.count()).select_from(q.subquery()))
+    rows = session.scalars(q.order_by(m.Donation.id.desc()).limit(args["per_page"])
+                           .offset((args["page"] - 1) * args["per_page"]))
+    return {"items": [donation_json(session, d) for d in rows], "total": total, "page": args["page"],
+            "per_page": args["per_page"]}
+
+
+@blp.route("/donations/<int:donation_id>", methods=["GET"])
+@blp.response(200, DonationOut)
+@access(*BOOK_READERS)
+def get_donation(donation_id: int):
+    session = db_session()
+    return donation_json(session, svc.get_donation(session, donation_id))
+
+
+@blp.route("/donations/<int:donation_id>/refund", methods=["POST"])
+@blp.arguments(RefundIn)
+@blp.response(201, DonationOut)
+@access("manager")
+def refund_donation(body, donation_id: int):
+    """Refund or correct a gift by reversing its entry; the reason is shown in the books."""
+    session = db_session()
+
+    def run():
+        svc.refund_donation(session, current_actor(), donation_id, body["reason"], on=body["on"])
+        return 201, donation_json(session, svc.get_donation(session, donation_id))
+    return _idempotent(run)
+
+
+@blp.route("/donations/<int:donation_id>/official-receipt", methods=["POST"])
+@blp.arguments(OfficialReceiptIn)
+@blp.response(200, DonationOut)
+@access("manager")
+def official_receipt(body, donation_id: int):
+    """Record the number of the official 公益事业捐赠票据 issued for this gift (once)."""
+    session = db_session()
+    donation = svc.set_official_receipt(session, current_actor(), donation_id, body["number"])
+    session.commit()
+    return donation_json(session, donation)

@@ -1,0 +1,79 @@
+"""One place that turns errors into answers: problem+json for the API, a page for people.
+
+Nothing a client sends may produce a 500 with a stack trace: unexpected errors are logged, the
+request's transaction is rolled back, and the client gets a plain 500 problem without details.
+"""
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template, request
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .security import is_api_request
+from .services.errors import ServiceError
+
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, errors: dict | None = None, code: str | None = None, headers=None):
+    body = {"type": f"https://fund-ledger.invalid/problems/{code or status}", "title": title, "status": status,
+            "detail": detail, "errors": errors or {}}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM
+    for k, v in (headers or {}).items():
+        response.headers[k] = v
+    return response
+
+
+def _rollback() -> None:
+    session = g.get("db_session")
+    if session is not None and session.in_transaction():
+        session.rollback()
+
+
+def http_error(exc: HTTPException):
+    _rollback()
+    code = exc.code or 500
+    detail = exc.description if code != 500 else "an unexpected error; nothing was changed"
+    if is_api_request():
+        errors = getattr(exc, "data", {}).get("messages") if hasattr(exc, "data") else None
+        if isinstance(errors, dict):  # webargs puts field errors under their location ("json", "query")
+            errors = {k: v for loc in errors.values() if isinstance(loc, dict) for k, v in loc.items()} or errors
+        headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
+        return problem(code, exc.name, detail, errors if isinstance(errors, dict) else None, headers=headers)
+    return _page(code, exc.name, detail)
+
+
+def _page(code: int, title: str, detail: str, headers=None):
+    try:
+        body = render_template("web/error.html", code=code, title=title, detail=detail)
+    except Exception:  # noqa: BLE001 - the error page itself failed: answer plainly, never with a trace
+        from flask import current_app
+
+        current_app.logger.exception("error page failed")
+        body = escape(f"{code} {title}: {detail}")
+    return body, code, headers or {}
+
+
+def service_error(exc: ServiceError):
+    _rollback()
+    headers = {"Retry-After": str(exc.retry_after)} if hasattr(exc, "retry_after") else None
+    if is_api_request():
+        return problem(exc.status, exc.title, exc.detail, exc.errors, exc.code, headers)
+    return _page(exc.status, exc.title, exc.detail, headers)
+
+
+def unexpected_error(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return http_error(exc)
+    from flask import current_app
+
+    current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
+    return http_error(InternalServerError())
+
+
+def init_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(ServiceError, service_error)
+    app.register_error_handler(Exception, unexpected_error)

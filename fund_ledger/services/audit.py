@@ -1,0 +1,95 @@
+"""The audit log: one hash-chained record for every action that changes anything or touches security.
+
+A record of a successful change is written in the same transaction as the change, so either both
+stand or neither. A record of a refusal or a failure is written on its own (``record_apart``), after
+the failed work has been rolled back, so the refusal is remembered while nothing else changes.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from ..db import models as m
+from ..db.engine import write_session
+from ..db.repository import utc_now_text
+from ..ledger.audit import AuditRecord, audit_hash
+from ..ledger.chain import GENESIS_HASH
+from .actor import Actor
+
+AUDIT_LOCK_KEY = 0x41554454  # "AUDT": serialises the audit chain, apart from the journal's lock
+_HEAD = text("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+_INSERT = insert(m.AuditLog)
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+
+
+def _lock(session: Session) -> None:
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK, {"k": AUDIT_LOCK_KEY})
+
+
+def canonical_detail(detail: dict | None) -> str:
+    return json.dumps(detail or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def record(session: Session, actor: Actor | None, action: str, *, outcome: str = "ok", object_type: str | None = None,
+           object_id: object = None, detail: dict | None = None) -> AuditRecord:
+    """Append one record to the audit chain, inside the caller's transaction."""
+    _lock(session)
+    conn = session.connection()
+    row = conn.execute(_HEAD).first()
+    seq, prev = (row[0], row[1]) if row else (0, GENESIS_HASH)
+    rec = AuditRecord(
+        seq=seq + 1, at=utc_now_text(), actor=(actor.username or None) if actor else None,
+        role=actor.role if actor and actor.username else None, address=actor.address if actor else None,
+        action=action, object_type=object_type, object_id=None if object_id is None else str(object_id)[:64],
+        outcome=outcome, detail=canonical_detail(detail), prev_hash=prev,
+    )
+    rec = replace(rec, hash=audit_hash(rec))
+    conn.execute(_INSERT, {
+        "id": rec.seq, "at": rec.at, "actor": rec.actor, "role": rec.role, "address": rec.address,
+        "action": rec.action, "object_type": rec.object_type, "object_id": rec.object_id, "outcome": rec.outcome,
+        "detail": rec.detail, "prev_hash": rec.prev_hash, "hash": rec.hash, "hash_version": rec.hash_version})
+    return rec
+
+
+def record_apart(engine: Engine, actor: Actor | None, action: str, **kwargs) -> AuditRecord:
+    """Record in a transaction of its own: for refusals and failures whose own work was rolled back."""
+    with write_session(engine) as session, session.begin():
+        return record(session, actor, action, **kwargs)
+
+
+def count_recent(session: Session, *, action: str, outcome: str, since: timedelta, object_id: str | None = None,
+                 address: str | None = None) -> tuple[int, str | None]:
+    """How many such records in the last ``since``, and when the newest was (for throttling)."""
+    cutoff = (datetime.now(UTC) - since).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    q = select(func.count(), func.max(m.AuditLog.at)).where(
+        m.AuditLog.action == action, m.AuditLog.outcome == outcome, m.AuditLog.at >= cutoff)
+    if object_id is not None:
+        q = q.where(m.AuditLog.object_id == object_id)
+    if address is not None:
+        q = q.where(m.AuditLog.address == address)
+    count, newest = session.execute(q).one()
+    return int(count or 0), newest
+
+
+def iter_audit(session: Session, chunk: int | None = 5000) -> Iterator[AuditRecord]:
+    """The audit chain in order, streamed."""
+    query = select(m.AuditLog.__table__).order_by(m.AuditLog.id)
+    if chunk:  # on the statement, not the connection: Connection.execution_options() changes it in place
+        query = query.execution_options(yield_per=chunk)
+    result = session.connection().execute(query)
+    try:
+        for row in result:
+            yield AuditRecord(seq=row.id, at=row.at, actor=row.actor, role=row.role, address=row.address,
+                              action=row.action, object_type=row.object_type, object_id=row.object_id,
+                              outcome=row.outcome, detail=row.detail, prev_hash=row.prev_hash, hash=row.hash,
+                              hash_version=row.hash_version)
+    finally:
+        result.close()

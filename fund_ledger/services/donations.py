@@ -1,0 +1,290 @@
+"""Donors and the gifts they make: each gift is one journal entry and one acknowledgement number.
+
+A gift posts Dr (the account its channel lands in) / Cr 4101 捐赠收入, inside the fund it was given to;
+restricted or unrestricted follows the fund. A refund or correction reverses the entry, never edits it.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from ..db import models as m
+from ..db import repository as repo
+from ..db.engine import lock_ledger
+from ..ledger.entries import EntryCode, EntryDraft, Posting
+from ..ledger.money import MAX_AMOUNT_FEN, format_yuan
+from . import audit
+from .actor import Actor
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .ledger import local_today, post_entries, reverse_entry
+
+CHANNEL_ACCOUNTS = {"bank": "1002", "cash": "1001", "wechat": "1009", "alipay": "1009", "other": "1009"}
+CHANNEL_NAMES = {"bank": "银行转账", "cash": "现金", "wechat": "微信支付", "alipay": "支付宝", "other": "其他"}
+KINDS = {"person": "个人", "organisation": "单位"}
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud or typed from paper
+PHONE_RE = re.compile(r"^[0-9+\- ()]{0,32}$")
+EMAIL_RE = re.compile(r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$")
+
+
+def _require_manager(actor: Actor) -> None:
+    if actor.role not in ("manager", "system"):
+        raise Forbidden("only a fund manager records donors and gifts")
+
+
+def receipt_number(year: int, seq: int) -> str:
+    """The acknowledgement's serial number: 捐 (JZ) year and a yearly sequence, e.g. ``JZ2026-000001``."""
+    return f"JZ{year:04d}-{seq:06d}"
+
+
+def _text(errors: dict, name: str, value, limit: int, required: bool = False) -> str:
+    value = (value or "").strip() if isinstance(value, str) or value is None else None
+    if value is None:
+        errors[name] = ["must be text"]
+        return ""
+    if required and not value:
+        errors[name] = ["required"]
+    elif len(value) > limit:
+        errors[name] = [f"at most {limit} characters"]
+    elif any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+        errors[name] = ["contains control characters"]
+    return value
+
+
+def _invalid(what: str, errors: dict) -> InvalidInput:
+    return InvalidInput(f"the {what} is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
+
+
+def create_donor(session: Session, actor: Actor, *, name: str, kind: str, phone: str = "", email: str = "",
+                 address: str = "", related_party: bool = False, related_note: str = "",
+                 display_name: str = "") -> m.Donor:
+    _require_manager(actor)
+    errors: dict[str, list[str]] = {}
+    donor = m.Donor(
+        name=_text(errors, "name", name, 100, required=True), kind=kind,
+        phone=_text(errors, "phone", phone, 32), email=_text(errors, "email", email, 120),
+        address=_text(errors, "address", address, 200), related_party=bool(related_party),
+        related_note=_text(errors, "related_note", related_note, 200),
+        display_name=_text(errors, "display_name", display_name, 100), created_at=repo.utc_now_text())
+    if kind not in KINDS:
+        errors["kind"] = ["person or organisation"]
+    if "phone" not in errors and not PHONE_RE.match(donor.phone):
+        errors["phone"] = ["digits, spaces, + - ( ) only"]
+    if "email" not in errors and not EMAIL_RE.match(donor.email):
+        errors["email"] = ["not an e-mail address"]
+    if errors:
+        raise _invalid("donor", errors)
+    session.add(donor)
+    session.flush()
+    audit.record(session, actor, "donor.create", object_type="donor", object_id=donor.id,
+                 detail={"name": donor.name, "kind": kind, "related_party": donor.related_party})
+    return donor
+
+
+def get_donor(session: Session, donor_id: int) -> m.Donor:
+    donor = session.get(m.Donor, donor_id) if isinstance(donor_id, int) else None
+    if donor is None:
+        raise NotFound(f"no donor {donor_id}")
+    return donor
+
+
+def find_fund(session: Session, ref) -> m.Fund:
+    """A fund by id, code or name."""
+    q = select(m.Fund)
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        fund = session.scalar(q.where(m.Fund.id == ref))
+    else:
+        text = str(ref or "").strip()
+        fund = session.scalar(q.where((m.Fund.code == text) | (m.Fund.name == text)))
+    if fund is None:
+        raise NotFound(f"no fund {ref!r}")
+    return fund
+
+
+@dataclass(frozen=True)
+class Gift:
+    """What a fund manager records for one gift (amount already parsed to fen)."""
+
+    donor_id: int
+    fund: int | str
+    amount: int
+    received_on: date
+    channel: str
+    reference: str = ""
+    memo: str = ""
+    anonymous: bool = False
+    pledge_id: int | None = None
+
+
+class _Lookups:
+    """Donors, funds and pledges a list of gifts refers to, fetched in a few queries, not one per gift."""
+
+    def __init__(self, session: Session, gifts: list[Gift]):
+        donor_ids = {g.donor_id for g in gifts if isinstance(g.donor_id, int) and not isinstance(g.donor_id, bool)}
+        pledge_ids = {g.pledge_id for g in gifts if isinstance(g.pledge_id, int)}
+        self.donors: dict[int, m.Donor] = {}
+        ids = sorted(donor_ids)
+        for i in range(0, len(ids), 500):
+            self.donors.update((d.id, d) for d in session.scalars(select(m.Donor).where(m.Donor.id.in_(ids[i:i + 500]))))
+        funds = list(session.scalars(select(m.Fund)))
+        self.funds: dict[object, m.Fund] = {**{f.id: f for f in funds}, **{f.code: f for f in funds},
+                                            **{f.name: f for f in funds}}
+        self.pledges = {p.id: p for p in session.scalars(select(m.Pledge).where(m.Pledge.id.in_(pledge_ids)))} \
+            if pledge_ids else {}
+
+    def fund(self, ref) -> m.Fund | None:
+        if isinstance(ref, bool):
+            return None
+        return self.funds.get(ref if isinstance(ref, int) else str(ref or "").strip())
+
+
+def _check_gift(look: _Lookups, gift: Gift, today: date) -> tuple[m.Donor, m.Fund, dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    donor = look.donors.get(gift.donor_id) if not isinstance(gift.donor_id, bool) else None
+    if donor is None:
+        errors["donor_id"] = [f"no donor {gift.donor_id}"]
+    fund = look.fund(gift.fund)
+    if fund is None:
+        errors["fund_id"] = [f"no fund {gift.fund!r}"]
+    elif fund.closed_on is not None:
+        errors["fund_id"] = [f"fund {fund.name} is closed"]
+    elif fund.end_date is not None and type(gift.received_on) is date and gift.received_on > fund.end_date:
+        errors["fund_id"] = [f"fund {fund.name} ended on {fund.end_date.isoformat()}"]
+    if type(gift.amount) is not int or not 0 < gift.amount <= MAX_AMOUNT_FEN:
+        errors["amount"] = [f"between ¥0.01 and {format_yuan(MAX_AMOUNT_FEN)}"]
+    if gift.channel not in CHANNEL_ACCOUNTS:
+        errors["channel"] = [f"one of {', '.join(CHANNEL_ACCOUNTS)}"]
+    if type(gift.received_on) is not date:
+        errors["received_on"] = ["a date written YYYY-MM-DD"]
+    elif gift.received_on > today:
+        errors["received_on"] = [f"{gift.received_on.isoformat()} is in the future"]
+    _text(errors, "reference", gift.reference, 64)
+    _text(errors, "memo", gift.memo, 500)
+    if gift.pledge_id is not None:
+        pledge = look.pledges.get(gift.pledge_id)
+        if pledge is None:
+            errors["pledge_id"] = [f"no pledge {gift.pledge_id}"]
+        elif donor is not None and fund is not None and (pledge.donor_id != donor.id or pledge.fund_code != fund.code):
+            errors["pledge_id"] = ["the pledge is from another donor or for another fund"]
+    return donor, fund, errors
+
+
+def _memo(donor: m.Donor, fund: m.Fund, gift: Gift) -> str:
+    who = (donor.display_name or "爱心人士") if gift.anonymous else donor.name
+    memo = f"{who}捐赠{fund.name}（{CHANNEL_NAMES[gift.channel]}）"
+    return f"{memo}：{gift.memo.strip()}" if gift.memo.strip() else memo
+
+
+def record_donations(session: Session, actor: Actor, gifts: list[Gift], *, today: date | None = None,
+                     import_batch_id: int | None = None) -> list[m.Donation]:
+    """Record gifts, all or none: each posts its entry and takes the next acknowledgement number."""
+    _require_manager(actor)
+    today = today or local_today()
+    checked = []
+    problems: dict[str, list[str]] = {}
+    look = _Lookups(session, gifts)
+    for i, gift in enumerate(gifts):
+        donor, fund, errors = _check_gift(look, gift, today)
+        for k, v in errors.items():
+            problems[k if len(gifts) == 1 else f"gifts[{i}].{k}"] = v
+        checked.append((donor, fund))
+    if problems:
+        raise _invalid("gift" if len(gifts) == 1 else "list of gifts", problems)
+    lock_ledger(session)
+    next_seq: dict[int, int] = {}
+    drafts, numbers = [], []
+    for gift, (donor, fund) in zip(gifts, checked, strict=True):
+        year = gift.received_on.year
+        if year not in next_seq:
+            next_seq[year] = session.scalar(select(func.max(m.Donation.receipt_seq))
+                                            .where(m.Donation.receipt_year == year)) or 0
+        next_seq[year] += 1
+        numbers.append((year, next_seq[year]))
+        drafts.append(EntryDraft(
+            gift.received_on, EntryCode.DONATION, _memo(donor, fund, gift),
+            (Posting(CHANNEL_ACCOUNTS[gift.channel], fund.code, debit=gift.amount),
+             Posting("4101", fund.code, credit=gift.amount)),
+            source=f"donation:{receipt_number(year, next_seq[year])}"))
+    entries = post_entries(session, actor, drafts, today=today, audit_action=None)
+    now = repo.utc_now_text()
+    rows = [
+        dict(donor_id=donor.id, fund_code=fund.code, amount=gift.amount, received_on=gift.received_on,
+             channel=gift.channel, reference=gift.reference.strip(), memo=gift.memo.strip(),
+             anonymous=bool(gift.anonymous), entry_id=entry.seq, receipt_year=year, receipt_seq=seq,
+             verification_code=_new_code(), pledge_id=gift.pledge_id, import_batch_id=import_batch_id,
+             created_at=now, created_by=actor.username)
+        for gift, (donor, fund), entry, (year, seq) in zip(gifts, checked, entries, numbers, strict=True)
+    ]
+    # One multi-row INSERT ... RETURNING, not an ORM flush per object: an import may hold 100,000 gifts.
+    donations = list(session.scalars(insert(m.Donation).returning(m.Donation, sort_by_parameter_order=True), rows))
+    first = donations[0]
+    audit.record(session, actor, "donation.record", object_type="donation", object_id=first.id,
+                 detail={"count": len(donations), "total": sum(d.amount for d in donations),
+                         "receipts": [receipt_number(first.receipt_year, first.receipt_seq),
+                                      receipt_number(donations[-1].receipt_year, donations[-1].receipt_seq)],
+                         "entries": [entries[0].number, entries[-1].number], "import_batch": import_batch_id})
+    return donations
+
+
+def record_donation(session: Session, actor: Actor, gift: Gift, *, today: date | None = None) -> m.Donation:
+    return record_donations(session, actor, [gift], today=today)[0]
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+
+
+def get_donation(session: Session, donation_id: int) -> m.Donation:
+    donation = session.get(m.Donation, donation_id) if isinstance(donation_id, int) else None
+    if donation is None:
+        raise NotFound(f"no donation {donation_id}")
+    return donation
+
+
+def donation_by_code(session: Session, code: str) -> m.Donation | None:
+    code = re.sub(r"[\s-]", "", (code or "").upper())[:16]
+    return session.scalar(select(m.Donation).where(m.Donation.verification_code == code)) if code else None
+
+
+def refund_donation(session: Session, actor: Actor, donation_id: int, reason: str, *,
+                    on: date | None = None, today: date | None = None):
+    """Reverse the gift's entry (a refund, or the correction of a mistaken gift), with the reason shown."""
+    _require_manager(actor)
+    donation = get_donation(session, donation_id)
+    entry = repo.get_entry(session, donation.entry_id)
+    reversal = reverse_entry(session, actor, entry.number, reason, accounting_date=on, today=today)
+    audit.record(session, actor, "donation.refund", object_type="donation", object_id=donation.id,
+                 detail={"reason": reason, "entry": reversal.number})
+    return reversal
+
+
+def set_official_receipt(session: Session, actor: Actor, donation_id: int, number: str) -> m.Donation:
+    """Record the number of the official 公益事业捐赠票据 issued outside the system (once)."""
+    _require_manager(actor)
+    donation = get_donation(session, donation_id)
+    errors: dict[str, list[str]] = {}
+    number = _text(errors, "official_receipt_number", number, 64, required=True)
+    if errors:
+        raise _invalid("receipt number", errors)
+    if donation.official_receipt_number is not None:
+        raise Conflict(f"the official receipt number is already recorded: {donation.official_receipt_number}")
+    donation.official_receipt_number = number
+    session.flush()
+    audit.record(session, actor, "donation.official_receipt", object_type="donation", object_id=donation.id,
+                 detail={"number": number})
+    return donation
+
+
+def donation_status(session: Session, donation: m.Donation) -> dict:
+    """Whether the gift still stands in the books, and the entry that reversed it if not."""
+    reversed_by = repo.reversed_by(session, donation.entry_id)
+    entry = repo.get_entry(session, reversed_by) if reversed_by else None
+    return {"refunded": entry is not None, "refund_entry": entry.number if entry else None,
+            "refund_reason": entry.memo if entry else None}
+
+
+__all__ = ["Gift", "create_donor", "record_donation", "record_donations", "refund_donation"]

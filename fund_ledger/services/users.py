@@ -1,0 +1,279 @@
+"""People: accounts, roles, passwords, log-in with a throttle, and API tokens.
+
+Passwords are hashed with Argon2id (argon2-cffi). Failed log-ins are counted from the audit log, per
+account *and address* and per address, so an attacker elsewhere can slow guesses but never lock the
+real user out: a lock lasts at most 15 minutes and binds only the address that failed.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..db import models as m
+from ..db.repository import utc_now_text
+from . import audit
+from .actor import ROLES, Actor
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+
+USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
+MIN_PASSWORD, MAX_PASSWORD = 10, 256
+TOKEN_LIFETIME = timedelta(hours=12)
+WINDOW = timedelta(minutes=15)
+ACCOUNT_FREE_TRIES = 5
+"""Failed log-ins for one account from one address before each further try must wait."""
+ADDRESS_LIMIT = 30
+"""Failed log-ins from one address (any accounts) within the window before it is refused for the window."""
+MAX_LOCK = timedelta(minutes=15)
+
+# Tests may ask for argon2's cheapest parameters (a test suite logs in thousands of times); hashes made
+# either way verify either way, and check_needs_rehash upgrades a cheap hash at the next log-in.
+_hasher = (PasswordHasher.from_parameters(profiles.CHEAPEST)
+           if os.environ.get("FUND_LEDGER_CHEAP_PASSWORD_HASHES") == "1" else PasswordHasher())
+_DUMMY_HASH = _hasher.hash("not a password of anyone's")
+
+
+class LoginFailed(ServiceError):
+    status = 401
+    title = "Log-in failed"
+
+
+class LoginThrottled(ServiceError):
+    status = 429
+    title = "Too many failed log-ins"
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail, code="throttled")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    """Shown once; only its SHA-256 is stored."""
+    expires_at: str
+
+
+def actor_for(user: m.User, address: str | None = None) -> Actor:
+    return Actor(user.username, user.role, user.organisation_id, address)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_errors(password: str, username: str = "") -> list[str]:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        return [f"at least {MIN_PASSWORD} characters"]
+    if len(password) > MAX_PASSWORD:
+        return [f"at most {MAX_PASSWORD} characters"]
+    if username and username.lower() in password.lower():
+        return ["must not contain the username"]
+    if len(set(password)) < 4:
+        return ["too simple: use more different characters"]
+    return []
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role not in ("admin", "system"):
+        raise Forbidden("only an administrator manages users")
+
+
+def _check_role(session: Session, role: str, organisation_id: int | None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if role not in ROLES:
+        errors["role"] = [f"one of {', '.join(ROLES)}"]
+    elif role == "grantee":
+        if organisation_id is None:
+            errors["organisation_id"] = ["a grantee belongs to an organisation"]
+        elif session.get(m.Organisation, organisation_id) is None:
+            errors["organisation_id"] = [f"no organisation {organisation_id}"]
+    elif organisation_id is not None:
+        errors["organisation_id"] = ["only grantees belong to an organisation"]
+    return errors
+
+
+def create_user(session: Session, actor: Actor, *, username: str, role: str, password: str,
+                organisation_id: int | None = None, display_name: str = "") -> m.User:
+    _require_admin(actor)
+    username = (username or "").strip()
+    errors = _check_role(session, role, organisation_id)
+    if not USERNAME_RE.match(username):
+        errors["username"] = ["3 to 32 characters: lowercase letters, digits, . _ -, starting with a letter"]
+    if len(display_name or "") > 100:
+        errors["display_name"] = ["at most 100 characters"]
+    if problems := password_errors(password, username):
+        errors["password"] = problems
+    if errors:
+        raise InvalidInput("the user is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
+    if session.scalar(select(m.User.id).where(m.User.username == username)) is not None:
+        raise Conflict(f"user {username} already exists", {"username": ["already exists"]})
+    user = m.User(username=username, display_name=(display_name or "").strip(), role=role,
+                  organisation_id=organisation_id, password_hash=hash_password(password), active=True,
+                  session_version=1, language="zh", created_at=utc_now_text())
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.create", object_type="user", object_id=username,
+                 detail={"role": role, "organisation_id": organisation_id})
+    return user
+
+
+def get_user(session: Session, user_id: int) -> m.User:
+    user = session.get(m.User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def change_role(session: Session, actor: Actor, user_id: int, role: str, organisation_id: int | None = None) -> m.User:
+    _require_admin(actor)
+    user = get_user(session, user_id)
+    if errors := _check_role(session, role, organisation_id):
+        raise InvalidInput("; ".join(v[0] for v in errors.values()), errors)
+    if user.username == actor.username and role != "admin":
+        raise Conflict("an administrator cannot take away their own administrator role")
+    before = {"role": user.role, "organisation_id": user.organisation_id}
+    user.role, user.organisation_id = role, organisation_id
+    user.session_version += 1  # permissions changed: sign them in again
+    session.flush()
+    audit.record(session, actor, "user.role", object_type="user", object_id=user.username,
+                 detail={"before": before, "after": {"role": role, "organisation_id": organisation_id}})
+    return user
+
+
+def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> m.User:
+    """Disable (or enable again) a user; a disabled user's sessions and tokens stop working at once."""
+    _require_admin(actor)
+    user = get_user(session, user_id)
+    if user.username == actor.username and not active:
+        raise Conflict("an administrator cannot disable their own account")
+    if user.active != active:
+        user.active = active
+        user.session_version += 1
+        session.flush()
+        audit.record(session, actor, "user.enable" if active else "user.disable", object_type="user",
+                     object_id=user.username)
+    return user
+
+
+def reset_password(session: Session, actor: Actor, user_id: int, new_password: str) -> m.User:
+    _require_admin(actor)
+    user = get_user(session, user_id)
+    if problems := password_errors(new_password, user.username):
+        raise InvalidInput("the new password is not acceptable: " + problems[0], {"password": problems})
+    _set_password(session, user, new_password)
+    audit.record(session, actor, "user.reset_password", object_type="user", object_id=user.username)
+    return user
+
+
+def change_own_password(session: Session, actor: Actor, user_id: int, old: str, new: str) -> m.User:
+    user = get_user(session, user_id)
+    if user.username != actor.username:
+        raise Forbidden("you can change only your own password")
+    if not _verify(user.password_hash, old or ""):
+        raise InvalidInput("the current password is not right", {"old_password": ["not right"]})
+    if problems := password_errors(new, user.username):
+        raise InvalidInput("the new password is not acceptable: " + problems[0], {"new_password": problems})
+    _set_password(session, user, new)
+    audit.record(session, actor, "user.change_password", object_type="user", object_id=user.username)
+    return user
+
+
+def _set_password(session: Session, user: m.User, password: str) -> None:
+    """A new password ends every session and revokes every token: whoever knew the old one is out."""
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    session.flush()
+    session.execute(update(m.ApiToken).where(m.ApiToken.user_id == user.id, m.ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=utc_now_text()))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _wait_seconds(count: int, newest: str | None, free: int) -> int:
+    if count < free or newest is None:
+        return 0
+    lock = min(timedelta(seconds=30 * 2 ** min(count - free, 10)), MAX_LOCK)  # exponent capped: no overflow
+    last = datetime.strptime(newest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return max(int((last + lock - datetime.now(UTC)).total_seconds()) + 1, 0)
+
+
+def authenticate(session: Session, username: str, password: str, address: str | None) -> m.User:
+    """The user these credentials belong to; records the attempt in the audit log either way.
+
+    Raises LoginThrottled (before checking the password) while this address must wait, and LoginFailed
+    for a wrong name or password, saying the same in both cases. The caller commits the audit record.
+    """
+    username = (username or "").strip()[:64]
+    who = Actor(username, "anonymous", None, address)
+    n_addr, newest_addr = audit.count_recent(session, action="login", outcome="failed", since=WINDOW, address=address)
+    n_acct, newest_acct = audit.count_recent(session, action="login", outcome="failed", since=WINDOW,
+                                             object_id=username, address=address)
+    wait = max(_wait_seconds(n_acct, newest_acct, ACCOUNT_FREE_TRIES),
+               _wait_seconds(n_addr, newest_addr, ADDRESS_LIMIT))
+    if wait:
+        audit.record(session, who, "login", outcome="denied", object_type="user", object_id=username,
+                     detail={"reason": "throttled", "retry_after": wait})
+        raise LoginThrottled(f"too many failed log-ins: try again in {wait} seconds", wait)
+    user = session.scalar(select(m.User).where(m.User.username == username))
+    ok = _verify(user.password_hash if user else _DUMMY_HASH, password or "")  # same work for unknown names
+    if not ok or not user.active:
+        audit.record(session, who, "login", outcome="failed", object_type="user", object_id=username,
+                     detail={"reason": "disabled" if ok else "bad credentials"})
+        raise LoginFailed("wrong username or password, or the account is disabled")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    audit.record(session, actor_for(user, address), "login", object_type="user", object_id=username)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session: Session, user: m.User, address: str | None = None) -> IssuedToken:
+    token = secrets.token_urlsafe(32)
+    expires = (datetime.now(UTC) + TOKEN_LIFETIME).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    session.add(m.ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=utc_now_text(),
+                           expires_at=expires))
+    session.flush()
+    audit.record(session, actor_for(user, address), "token.issue", object_type="user", object_id=user.username,
+                 detail={"expires_at": expires})
+    return IssuedToken(token, expires)
+
+
+def user_for_token(session: Session, token: str) -> m.User | None:
+    """The active user a live token belongs to, or None (expired, revoked, unknown, or user disabled)."""
+    if not token or len(token) > 200:
+        return None
+    row = session.execute(select(m.ApiToken, m.User).join(m.User, m.User.id == m.ApiToken.user_id)
+                          .where(m.ApiToken.token_hash == _token_hash(token))).first()
+    if row is None:
+        return None
+    tok, user = row
+    if tok.revoked_at is not None or tok.expires_at <= utc_now_text() or not user.active:
+        return None
+    return user
+
+
+def revoke_token(session: Session, actor: Actor, token: str) -> None:
+    session.execute(update(m.ApiToken).where(m.ApiToken.token_hash == _token_hash(token),
+                                             m.ApiToken.revoked_at.is_(None)).values(revoked_at=utc_now_text()))
+    audit.record(session, actor, "token.revoke", object_type="user", object_id=actor.username)
+
+
+def list_users(session: Session) -> list[m.User]:
+    return list(session.scalars(select(m.User).order_by(m.User.role, m.User.username)))
