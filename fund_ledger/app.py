@@ -34,6 +34,11 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     )
     if test_config:
         app.config.update(test_config)
+    proxies = int(os.environ.get("FUND_LEDGER_TRUSTED_PROXIES", "0") or 0)
+    if proxies:  # behind nginx & co.: the client's address comes from X-Forwarded-For, set by that many proxies
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     if not app.config["SECRET_KEY"]:
         if not (app.config.get("DEMO") or app.config.get("TESTING")):
             raise RuntimeError("FUND_LEDGER_SECRET_KEY must be set (it signs sessions); "

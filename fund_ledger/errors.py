@@ -40,7 +40,9 @@ def http_error(exc: HTTPException):
         errors = getattr(exc, "data", {}).get("messages") if hasattr(exc, "data") else None
         if isinstance(errors, dict):  # webargs puts field errors under their location ("json", "query")
             errors = {k: v for loc in errors.values() if isinstance(loc, dict) for k, v in loc.items()} or errors
-        headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
+        headers = {k: v for k, v in exc.get_headers() if k in ("Allow", "Retry-After")}
+        if code == 401:
+            headers["WWW-Authenticate"] = "Bearer"
         return problem(code, exc.name, detail, errors if isinstance(errors, dict) else None, headers=headers)
     return _page(code, exc.name, detail)
 
@@ -58,7 +60,9 @@ def _page(code: int, title: str, detail: str, headers=None):
 
 def service_error(exc: ServiceError):
     _rollback()
-    headers = {"Retry-After": str(exc.retry_after)} if hasattr(exc, "retry_after") else None
+    headers = {"Retry-After": str(exc.retry_after)} if hasattr(exc, "retry_after") else {}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     if is_api_request():
         return problem(exc.status, exc.title, exc.detail, exc.errors, exc.code, headers)
     return _page(exc.status, exc.title, exc.detail, headers)

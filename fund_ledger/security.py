@@ -185,11 +185,11 @@ def _enforce_access():
 def _refuse(endpoint: str, reason: str):
     from .services.audit import record_apart
 
+    actor = current_actor()  # before the rollback: an API principal is a row the rollback would expire
     request_session = g.get("db_session")
     if request_session is not None and request_session.in_transaction():
         request_session.rollback()  # on SQLite it holds the write lock that record_apart needs
-
-    record_apart(current_app.extensions["fund_ledger.engine"], current_actor(), "access", outcome="denied",
+    record_apart(current_app.extensions["fund_ledger.engine"], actor, "access", outcome="denied",
                  object_type="route", object_id=endpoint,
                  detail={"method": request.method, "path": request.path[:200], "reason": reason})
     abort(403, description=f"you may not use this: {reason}")

@@ -1,0 +1,385 @@
+"""Log-in, log-out and the security around them, through the real pages of a test client."""
+from __future__ import annotations
+
+import json
+import re
+import time
+import types
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+DEMO_PASSWORD = "aililiang-2026"
+LOGIN_FAILED = "wrong username or password, or the account is disabled"
+HOME = {"admin": "/admin/users", "manager": "/overview", "manager2": "/overview", "auditor": "/overview",
+        "zhuren": "/funds"}
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+def csrf_token(client, page: str = "/login") -> str:
+    """The CSRF token a page shows now (the one shown before log-in dies with the session it belonged to)."""
+    html = client.get(page).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def fresh_token(client) -> str:
+    return csrf_token(client, "/account")
+
+
+def try_login(client, username: str, password: str = DEMO_PASSWORD, next_: str | None = None, **kw):
+    token = csrf_token(client)
+    url = "/login" if next_ is None else "/login?" + next_
+    return client.post(url, data={"username": username, "password": password, "csrf_token": token}, **kw)
+
+
+def audit_rows(app, **where) -> list[dict]:
+    clause = " AND ".join(f"{k} = :{k}" for k in where) or "1 = 1"
+    with app.extensions["fund_ledger.engine"].connect() as conn:
+        rows = conn.execute(text(f"SELECT * FROM audit_log WHERE {clause} ORDER BY id"), where).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def user_id(app, username: str) -> int:
+    with app.extensions["fund_ledger.engine"].connect() as conn:
+        return conn.execute(text("SELECT id FROM users WHERE username = :u"), {"u": username}).scalar_one()
+
+
+# ---------------------------------------------------------------------------------------------- log-in
+
+@pytest.mark.parametrize("username", list(HOME))
+def test_each_demo_user_logs_in_to_their_home(app, username):
+    c = app.test_client()
+    response = try_login(c, username)
+    assert response.status_code == 302 and response.headers["Location"] == HOME[username]
+    assert c.get(HOME[username]).status_code == 200
+    assert audit_rows(app, action="login", outcome="ok", actor=username)[-1]["address"] == "127.0.0.1"
+
+
+def test_a_failed_log_in_says_the_same_for_an_unknown_name_and_a_wrong_password(app):
+    c = app.test_client()
+    wrong = try_login(c, "manager", "not-the-password")
+    unknown = try_login(c, "no-such-user", DEMO_PASSWORD)
+    assert wrong.status_code == unknown.status_code == 401
+    wrong_page, unknown_page = wrong.get_data(as_text=True), unknown.get_data(as_text=True)
+    assert LOGIN_FAILED in wrong_page and LOGIN_FAILED in unknown_page
+    strip = lambda page: re.sub(r'name="csrf_token" value="[^"]+"', "", page)  # noqa: E731
+    assert strip(wrong_page) == strip(unknown_page)  # nothing else tells them apart either
+    assert c.get("/overview").status_code == 302  # still nobody
+    failed = [(r["actor"], r["outcome"], json.loads(r["detail"])["reason"]) for r in audit_rows(app, action="login")
+              if r["outcome"] != "ok"]
+    assert failed == [("manager", "failed", "bad credentials"), ("no-such-user", "failed", "bad credentials")]
+    assert "not-the-password" not in json.dumps(audit_rows(app))
+
+
+def test_an_empty_or_huge_log_in_form_is_refused_without_error(app):
+    c = app.test_client()
+    token = csrf_token(c)
+    assert c.post("/login", data={"csrf_token": token}).status_code == 401
+    assert c.post("/login", data={"csrf_token": token, "username": "m" * 100_000, "password": "p" * 100_000}
+                  ).status_code == 401
+
+
+def test_repeated_failures_throttle_that_account_from_that_address_only(app):
+    attacker = app.test_client()
+    for _ in range(5):
+        assert try_login(attacker, "manager", "guess-guess-guess").status_code == 401
+    throttled = try_login(attacker, "manager", DEMO_PASSWORD)  # even the right password must wait now
+    assert throttled.status_code == 429
+    assert "too many failed log-ins" in throttled.get_data(as_text=True)
+    assert attacker.get("/overview").status_code == 302
+    assert try_login(attacker, "auditor").status_code == 302  # another account from the same address
+
+    real_user = app.test_client()
+    response = try_login(real_user, "manager", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert response.status_code == 302 and response.headers["Location"] == "/overview"
+    denied = audit_rows(app, action="login", outcome="denied")
+    assert [(r["actor"], r["address"]) for r in denied] == [("manager", "127.0.0.1")]
+    assert json.loads(denied[0]["detail"])["reason"] == "throttled"
+
+
+def test_the_throttle_lifts_when_the_failures_are_old(app, monkeypatch):
+    from fund_ledger.services import users
+
+    c = app.test_client()
+    for _ in range(5):
+        try_login(c, "manager", "guess-guess-guess")
+    assert try_login(c, "manager").status_code == 429
+    monkeypatch.setattr(users, "WINDOW", timedelta(seconds=0))  # as if the window had passed
+    assert try_login(c, "manager").status_code == 302
+
+
+def test_a_disabled_user_cannot_log_in(app, login):
+    admin = login("admin")
+    uid = user_id(app, "manager2")
+    assert admin.post(f"/admin/users/{uid}", data={"action": "disable", "csrf_token": fresh_token(admin)}
+                      ).status_code == 302
+    response = try_login(app.test_client(), "manager2")
+    assert response.status_code == 401 and LOGIN_FAILED in response.get_data(as_text=True)
+    assert json.loads(audit_rows(app, action="login", actor="manager2")[-1]["detail"])["reason"] == "disabled"
+
+
+# ---------------------------------------------------------------------------------------------- CSRF
+
+@pytest.mark.parametrize("token", [None, "", "forged-token", "IjQ4ZmM.Z.x"])
+def test_log_in_without_a_valid_csrf_token_is_refused(app, token):
+    c = app.test_client()
+    csrf_token(c)  # the session now has a CSRF secret, just not this token
+    data = {"username": "manager", "password": DEMO_PASSWORD}
+    if token is not None:
+        data["csrf_token"] = token
+    before = len(audit_rows(app))
+    response = c.post("/login", data=data)
+    assert response.status_code == 400
+    assert c.get("/overview").status_code == 302  # not logged in
+    assert len(audit_rows(app)) == before  # not even an attempt was made
+
+
+def test_log_out_without_a_csrf_token_is_refused(app, login):
+    manager = login("manager")
+    assert manager.post("/logout").status_code == 400
+    assert manager.post("/logout", data={"csrf_token": "forged"}).status_code == 400
+    assert manager.get("/overview").status_code == 200  # still logged in
+    assert audit_rows(app, action="logout") == []
+    response = manager.post("/logout", data={"csrf_token": fresh_token(manager)})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert manager.get("/overview").status_code == 302
+    assert [r["actor"] for r in audit_rows(app, action="logout")] == ["manager"]
+
+
+def test_a_token_from_another_session_is_refused(app, login):
+    manager, auditor = login("manager"), login("auditor")
+    assert manager.post("/logout", data={"csrf_token": fresh_token(auditor)}).status_code == 400
+    assert manager.get("/overview").status_code == 200
+
+
+def test_the_token_shown_before_log_in_is_dead_after_it(app):
+    """The log-in starts a new session with a new CSRF secret: a token planted before it is worthless."""
+    c = app.test_client()
+    before = csrf_token(c)
+    assert c.post("/login", data={"username": "manager", "password": DEMO_PASSWORD, "csrf_token": before}
+                  ).status_code == 302
+    assert c.post("/logout", data={"csrf_token": before}).status_code == 400
+    assert c.get("/overview").status_code == 200
+
+
+def test_changing_a_password_without_a_csrf_token_changes_nothing(app, login):
+    manager = login("manager")
+    response = manager.post("/account", data={"old_password": DEMO_PASSWORD, "new_password": "xin-mima-2026!",
+                                              "new_password_repeat": "xin-mima-2026!"})
+    assert response.status_code == 400
+    assert try_login(app.test_client(), "manager").status_code == 302  # the old password still works
+    assert audit_rows(app, action="user.change_password") == []
+
+
+# ---------------------------------------------------------------------------------------------- refusals
+
+@pytest.mark.parametrize("username", ["auditor", "manager", "zhuren"])
+def test_a_write_to_the_admin_pages_is_403_and_logged(app, login, username):
+    someone = login(username)
+    token = fresh_token(someone)
+    response = someone.post("/admin/users", data={"csrf_token": token, "username": "mallory", "role": "admin",
+                                                  "password": "mallory-pass-2026"})
+    assert response.status_code == 403
+    uid = user_id(app, "manager2")
+    assert someone.post(f"/admin/users/{uid}", data={"csrf_token": token, "action": "disable"}).status_code == 403
+    denied = audit_rows(app, action="access", outcome="denied", actor=username)
+    assert [(r["object_id"], json.loads(r["detail"])["method"]) for r in denied] == [
+        ("web.users", "POST"), ("web.user_detail", "POST")]
+    assert all(r["address"] == "127.0.0.1" for r in denied)
+    assert try_login(app.test_client(), "manager2").status_code == 302  # not disabled
+    assert "mallory" not in login("admin").get("/admin/users").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("username, path", [("auditor", "/admin/users"), ("zhuren", "/overview"),
+                                            ("admin", "/journal/2026-000001"), ("zhuren", "/audit")])
+def test_a_forbidden_page_is_403_and_logged(app, login, username, path):
+    someone = login(username)
+    response = someone.get(path)
+    assert response.status_code == 403
+    assert "403" in response.get_data(as_text=True)
+    denied = audit_rows(app, action="access", outcome="denied", actor=username)
+    assert [json.loads(r["detail"])["path"] for r in denied] == [path]
+
+
+# ---------------------------------------------------------------------------------------------- disabling
+
+def test_a_disabled_users_session_and_token_stop_working_at_once(app, login):
+    manager2 = login("manager2")
+    token = app.test_client().post("/api/v1/tokens", json={"username": "manager2", "password": DEMO_PASSWORD}
+                                   ).get_json()["token"]
+    assert manager2.get("/overview").status_code == 200
+    assert manager2.get("/api/v1/audit/log", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+    admin = login("admin")
+    response = admin.post(f"/admin/users/{user_id(app, 'manager2')}",
+                          data={"action": "disable", "csrf_token": fresh_token(admin)})
+    assert response.status_code == 302
+
+    after = manager2.get("/overview")
+    assert after.status_code == 302 and after.headers["Location"].startswith("/login")
+    assert manager2.get("/account").status_code == 302
+    api = manager2.get("/api/v1/audit/log", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 401 and api.mimetype == "application/problem+json"
+
+
+def test_a_role_change_ends_the_old_session(app, login):
+    manager2 = login("manager2")
+    admin = login("admin")
+    response = admin.post(f"/admin/users/{user_id(app, 'manager2')}",
+                          data={"action": "role", "role": "auditor", "csrf_token": fresh_token(admin)})
+    assert response.status_code == 302
+    assert manager2.get("/overview").status_code == 302  # signed out: log in again with the new role
+
+
+# ---------------------------------------------------------------------------------------------- cookies and timeouts
+
+def session_cookie_header(response) -> str:
+    cookies = [v for k, v in response.headers.items() if k.lower() == "set-cookie"]
+    assert cookies, "the log-in sets the session cookie"
+    return cookies[-1]
+
+
+def test_the_session_cookie_is_httponly(app):
+    header = session_cookie_header(try_login(app.test_client(), "manager"))
+    assert "httponly" in header.lower()
+
+
+def test_the_session_cookie_is_samesite_lax(app):
+    header = session_cookie_header(try_login(app.test_client(), "manager"))
+    assert "samesite=lax" in header.lower()
+
+
+def test_the_session_cookie_is_secure_outside_tests_and_demo(monkeypatch, db_url):
+    from fund_ledger import create_app
+
+    monkeypatch.setenv("FUND_LEDGER_SECRET_KEY", "k" * 64)
+    monkeypatch.delenv("FUND_LEDGER_DEMO", raising=False)
+    production = create_app({"DATABASE_URL": db_url})
+    try:
+        assert production.config["SESSION_COOKIE_SECURE"] is True
+        assert production.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    finally:
+        production.extensions["fund_ledger.engine"].dispose()
+
+
+def test_sessions_have_an_absolute_limit_of_12_hours(app, login):
+    from fund_ledger.security import SESSION_MAX
+
+    assert SESSION_MAX == timedelta(hours=12)
+    manager = login("manager")
+    with manager.session_transaction() as s:
+        s["login_at"] = (datetime.now(UTC) - timedelta(hours=11, minutes=50)).isoformat()
+    assert manager.get("/overview").status_code == 200
+    with manager.session_transaction() as s:
+        s["login_at"] = (datetime.now(UTC) - timedelta(hours=12, minutes=1)).isoformat()
+    response = manager.get("/overview")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert manager.get("/account").status_code == 302  # and it stays ended
+
+
+def test_an_idle_session_times_out(app, login, monkeypatch):
+    import itsdangerous.timed
+
+    assert app.config["PERMANENT_SESSION_LIFETIME"] <= timedelta(hours=1)
+    manager = login("manager")
+    assert manager.get("/overview").status_code == 200
+    later = time.time() + 31 * 60
+    monkeypatch.setattr(itsdangerous.timed, "time", types.SimpleNamespace(time=lambda: later))
+    assert manager.get("/overview").status_code == 302
+
+
+def test_a_session_in_use_stays_alive(app, login):
+    manager = login("manager")
+    for _ in range(3):
+        assert manager.get("/overview").status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------- redirects
+
+@pytest.mark.parametrize("target", [
+    "//evil.example", "https://evil.example", "http://evil.example/login", "///evil.example", "/\\evil.example",
+    "\\\\evil.example", "javascript:alert(1)", "%2F%2Fevil.example", "https:evil.example", " //evil.example",
+    "/%5Cevil.example",
+])
+def test_the_next_parameter_never_leaves_the_site(app, target):
+    from urllib.parse import quote
+
+    response = try_login(app.test_client(), "manager", next_="next=" + quote(target, safe="%"))
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/") and not location.startswith("//") and "\\" not in location, location
+    assert "evil.example" not in location or location.startswith("/login")
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example", "/%09/evil.example/phish%3Fx%3D1"])
+def test_a_tab_in_next_does_not_make_an_open_redirect(app, target):
+    """Werkzeug writes Location through iri_to_uri, whose urlsplit drops tabs: '/<TAB>/x' would become '//x'."""
+    response = try_login(app.test_client(), "manager", next_="next=" + target)
+    assert response.status_code == 302
+    assert not response.headers["Location"].startswith("//"), response.headers["Location"]
+
+
+@pytest.mark.parametrize("target", ["/%0A/evil.example", "/%0D/evil.example", "/%0D%0ASet-Cookie:%20x=1"])
+def test_newlines_in_next_do_not_break_the_log_in(app, target):
+    """Werkzeug refuses a header holding a newline: such a `next` must be dropped, not make a 500."""
+    response = try_login(app.test_client(), "manager", next_="next=" + target)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/") and "\n" not in response.headers["Location"]
+
+
+@pytest.mark.parametrize("target", ["/journal/2026-000001", "/overview?as_of=2026-09-30", "/audit?actor=manager"])
+def test_the_next_parameter_returns_to_a_local_page(app, target):
+    from urllib.parse import quote
+
+    response = try_login(app.test_client(), "manager", next_="next=" + quote(target))
+    assert response.status_code == 302 and response.headers["Location"] == target
+
+
+def test_a_protected_page_sends_nobody_to_log_in_and_back(app):
+    c = app.test_client()
+    response = c.get("/journal/2026-000001")
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/login?next=")
+    back = try_login(c, "auditor", next_=location.split("?", 1)[1])
+    assert back.headers["Location"] == "/journal/2026-000001"
+
+
+# ---------------------------------------------------------------------------------------------- headers
+
+@pytest.mark.parametrize("path", ["/login", "/overview", "/api/v1/audit/log", "/api/v1/openapi.json", "/nothing"])
+def test_security_headers_on_every_answer(login, path):
+    headers = login("auditor").get(path).headers
+    csp = headers["Content-Security-Policy"]
+    directives = {d.split()[0]: d.split()[1:] for d in (x.strip() for x in csp.split(";")) if d}
+    script_sources = directives.get("script-src", directives.get("default-src"))
+    assert script_sources is not None and "'unsafe-inline'" not in script_sources
+    assert "'unsafe-eval'" not in script_sources and "*" not in script_sources
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert directives.get("object-src") == ["'none'"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("username", ["admin", "manager", "zhuren", "auditor"])
+def test_pages_use_no_inline_script_or_style(login, username):
+    someone = login(username)
+    for path in [HOME[username], "/account"]:
+        page = someone.get(path).get_data(as_text=True)
+        assert "<script" not in page.lower() or re.search(r"<script[^>]+src=", page)
+        assert not re.search(r"\son[a-z]+\s*=", page), path
+        assert not re.search(r"\sstyle\s*=", page), path
+
+
+def test_log_in_with_a_nul_character_is_refused_not_a_500(app):
+    response = try_login(app.test_client(), "mana\x00ger")
+    assert response.status_code in (400, 401)
+    assert app.test_client().get("/overview").status_code == 302
+
+
+@pytest.mark.parametrize("query", ["actor=%00", "action=login%00", "object_id=x%00y"])
+def test_the_audit_page_with_a_nul_character_is_not_a_500(login, query):
+    response = login("auditor").get(f"/audit?{query}")
+    assert response.status_code in (200, 400)
