@@ -1,7 +1,6 @@
 """Donors and donations: recording gifts (idempotent), listing them, and their acknowledgements."""
 from __future__ import annotations
 
-from flask import jsonify, make_response, request
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
@@ -11,10 +10,9 @@ from ..db import repository as repo
 from ..ledger.money import fen_to_str
 from ..security import access, current_actor
 from ..services import donations as svc
-from ..services.idempotency import request_fingerprint, run_once
 from . import blp
 from .fields import Money, StrictBool, StrictDate
-from .schemas import PageQuery, page_schema
+from .schemas import PageQuery, idempotent as _idempotent, page_schema
 
 BOOK_READERS = ("manager", "auditor")
 
@@ -104,14 +102,6 @@ def donation_json(session, d: m.Donation) -> dict:
             "receipt_number": svc.receipt_number(d.receipt_year, d.receipt_seq),
             "verification_code": d.verification_code, "official_receipt_number": d.official_receipt_number,
             "pledge_id": d.pledge_id, **{k: v for k, v in svc.donation_status(session, d).items() if k != "refund_reason"}}
-
-
-def _idempotent(run) -> object:
-    session = db_session()
-    status, body = run_once(session, current_actor(), request.headers.get("Idempotency-Key"),
-                            request_fingerprint(request.method, request.path, request.get_json(silent=True)), run)
-    session.commit()
-    return make_response(jsonify(body), status)
 
 
 @blp.route("/donors", methods=["POST"])

@@ -300,3 +300,47 @@ class IdempotencyKey(Base):
     status: Mapped[int] = mapped_column(SmallInteger)
     response: Mapped[str] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(String(32))
+
+
+class Disbursement(Base):
+    """A grantee's request for money from a fund, and where it stands.
+
+    The row holds the current state; every step is also an append-only event (``DisbursementEvent``).
+    Approval reserves the amount in the fund (pending balances); payment posts it.
+    """
+
+    __tablename__ = "disbursements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    fund_code: Mapped[str] = mapped_column(ForeignKey("funds.code"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    purpose: Mapped[str] = mapped_column(Text)
+    budget: Mapped[str] = mapped_column(Text, default="[]")
+    """JSON list of {item, amount} lines: the budget breakdown."""
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    approvals_needed: Mapped[int] = mapped_column(SmallInteger, default=1)
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[str] = mapped_column(String(32))
+    payment_entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"))
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    payment_reference: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_on: Mapped[date | None] = mapped_column(Date)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="positive"),
+        CheckConstraint("status IN ('submitted','approved','rejected','cancelled','paid','acknowledged')",
+                        name="status"),
+    )
+
+
+class DisbursementEvent(Base):
+    """One step of a disbursement: who did what, when, from which state to which. Append-only."""
+
+    __tablename__ = "disbursement_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    disbursement_id: Mapped[int] = mapped_column(ForeignKey("disbursements.id"), index=True)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="{}")

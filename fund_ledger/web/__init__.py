@@ -51,6 +51,9 @@ NAV = [
     ("web.overview", "概览", "Overview", BOOK_READERS),
     ("web.journal", "序时账", "Journal", BOOK_READERS),
     ("web.funds", "基金", "Funds", ("manager", "auditor", "grantee")),
+    ("web.donors", "捐赠人", "Donors", BOOK_READERS),
+    ("web.donations", "捐赠", "Donations", BOOK_READERS),
+    ("web.pledges", "认捐", "Pledges", BOOK_READERS),
     ("web.audit_log", "审计日志", "Audit log", ("auditor", "manager", "admin")),
     ("web.users", "用户管理", "Users", ("admin",)),
 ]
@@ -178,3 +181,4 @@ def funds():
 
 
 from . import people  # noqa: E402,F401
+from . import donations  # noqa: E402,F401

@@ -70,6 +70,18 @@ EXPECTED: dict[str, set[str]] = {
     "web.add_pledge": {"manager"},
     "web.new_fund": {"manager"},
     "web.verify": PUBLIC_,
+    # grants: a grantee submits, cancels, reads and acknowledges its own requests; a manager does the rest
+    "api.post_organisation": {"manager"},
+    "api.list_organisations": BOOKS,
+    "api.get_organisation": BOOKS,
+    "api.post_disbursement": {"grantee", "manager"},
+    "api.list_disbursements": {"grantee", "manager", "auditor"},
+    "api.get_disbursement": {"grantee", "manager", "auditor"},
+    "api.approve_disbursement": {"manager"},
+    "api.reject_disbursement": {"manager"},
+    "api.cancel_disbursement": {"grantee", "manager"},
+    "api.pay_disbursement": {"manager"},
+    "api.acknowledge_disbursement": {"grantee"},
 }
 
 
@@ -144,7 +156,8 @@ def _token(app, role: str) -> str:
     return response.get_json()["token"]
 
 
-SAMPLE_ROWS = {"donor_id": "donors", "donation_id": "donations", "fund_id": "funds", "organisation_id": "organisations"}
+SAMPLE_ROWS = {"donor_id": "donors", "donation_id": "donations", "fund_id": "funds", "organisation_id": "organisations",
+               "disbursement_id": "disbursements"}
 
 
 def _sample_values(app) -> dict[str, object]:

@@ -1,0 +1,236 @@
+"""Organisations (grantees) and their disbursement requests: submit, approve, reject, cancel, pay, acknowledge."""
+from __future__ import annotations
+
+import json
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+
+from ..app import db_session
+from ..db import models as m
+from ..db import repository as repo
+from ..ledger.money import fen_to_str
+from ..security import access, current_actor
+from ..services import disbursements as svc
+from ..services.errors import NotFound
+from ..services.organisations import create_organisation
+from . import blp
+from .fields import Money, StrictDate
+from .schemas import IDEMPOTENCY_HEADER, PageQuery, idempotent, page_schema
+
+STATUSES = ["submitted", "approved", "rejected", "cancelled", "paid", "acknowledged"]
+
+
+class OrganisationIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    credit_code = fields.String(required=True, validate=validate.Length(equal=18))
+    contact = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class OrganisationOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    credit_code = fields.String()
+    contact = fields.String()
+
+
+class BudgetLine(Schema):
+    item = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    amount = Money(required=True)
+
+
+class DisbursementIn(Schema):
+    organisation_id = fields.Integer(required=True, strict=True)
+    fund_id = fields.Integer(required=True, strict=True)
+    amount = Money(required=True)
+    purpose = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    budget = fields.List(fields.Nested(BudgetLine), load_default=list, validate=validate.Length(max=100))
+
+
+class ReasonIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class CancelIn(Schema):
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class PayIn(Schema):
+    paid_on = StrictDate(required=True)
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class AcknowledgeIn(Schema):
+    received_on = StrictDate(required=True)
+
+
+class EventOut(Schema):
+    at = fields.String()
+    actor = fields.String()
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    detail = fields.Dict()
+
+
+class DisbursementOut(Schema):
+    id = fields.Integer()
+    organisation_id = fields.Integer()
+    fund_id = fields.Integer()
+    fund_code = fields.String()
+    amount = fields.String()
+    purpose = fields.String()
+    budget = fields.List(fields.Dict())
+    status = fields.String()
+    approvals_needed = fields.Integer()
+    submitted_by = fields.String()
+    submitted_at = fields.String()
+    paid_on = fields.String(allow_none=True)
+    payment_reference = fields.String(allow_none=True)
+    payment_entry = fields.String(allow_none=True)
+    acknowledged_on = fields.String(allow_none=True)
+    events = fields.List(fields.Nested(EventOut))
+
+
+class DisbursementQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+def disbursement_json(session, row: m.Disbursement) -> dict:
+    entry = repo.get_entry(session, row.payment_entry_id) if row.payment_entry_id else None
+    return {
+        "id": row.id, "organisation_id": row.organisation_id,
+        "fund_id": session.scalar(select(m.Fund.id).where(m.Fund.code == row.fund_code)), "fund_code": row.fund_code,
+        "amount": fen_to_str(row.amount), "purpose": row.purpose,
+        "budget": [{"item": x["item"], "amount": fen_to_str(x["amount"])} for x in json.loads(row.budget)],
+        "status": row.status, "approvals_needed": row.approvals_needed, "submitted_by": row.submitted_by,
+        "submitted_at": row.submitted_at, "paid_on": row.paid_on.isoformat() if row.paid_on else None,
+        "payment_reference": row.payment_reference, "payment_entry": entry.number if entry else None,
+        "acknowledged_on": row.acknowledged_on.isoformat() if row.acknowledged_on else None,
+        "events": [{"at": e.at, "actor": e.actor, "action": e.action, "from_status": e.from_status,
+                    "to_status": e.to_status, "detail": json.loads(e.detail)} for e in svc.events(session, row)],
+    }
+
+
+@blp.route("/organisations", methods=["POST"])
+@blp.arguments(OrganisationIn)
+@blp.response(201, OrganisationOut)
+@access("manager")
+def post_organisation(body):
+    """Register a grantee organisation; its 统一社会信用代码 check character is verified."""
+    session = db_session()
+    org = create_organisation(session, current_actor(), **body)
+    session.commit()
+    return org
+
+
+@blp.route("/organisations", methods=["GET"])
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, page_schema(OrganisationOut, "OrganisationPage"))
+@access("manager", "auditor")
+def list_organisations(args):
+    session = db_session()
+    total = session.scalar(select(func.count()).select_from(m.Organisation))
+    rows = session.scalars(select(m.Organisation).order_by(m.Organisation.id).limit(args["per_page"])
+                           .offset((args["page"] - 1) * args["per_page"])).all()
+    return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
+
+
+@blp.route("/organisations/<int:organisation_id>", methods=["GET"])
+@blp.response(200, OrganisationOut)
+@access("manager", "auditor")
+def get_organisation(organisation_id: int):
+    org = db_session().get(m.Organisation, organisation_id)
+    if org is None:
+        raise NotFound(f"no organisation {organisation_id}")
+    return org
+
+
+@blp.route("/disbursements", methods=["POST"])
+@blp.arguments(DisbursementIn)
+@blp.response(201, DisbursementOut)
+@blp.doc(parameters=IDEMPOTENCY_HEADER)
+@access("grantee", "manager")
+def post_disbursement(body):
+    """Request money from a fund for an organisation (a grantee: its own); the request starts submitted."""
+    session = db_session()
+
+    def run():
+        row = svc.submit(session, current_actor(), organisation_id=body["organisation_id"], fund=body["fund_id"],
+                         amount=body["amount"], purpose=body["purpose"], budget=body["budget"])
+        return 201, disbursement_json(session, row)
+    return idempotent(run)
+
+
+@blp.route("/disbursements", methods=["GET"])
+@blp.arguments(DisbursementQuery, location="query")
+@blp.response(200, page_schema(DisbursementOut, "DisbursementPage"))
+@access("grantee", "manager", "auditor")
+def list_disbursements(args):
+    session = db_session()
+    rows, total = svc.list_for(session, current_actor(), status=args.get("status"), page=args["page"],
+                               per_page=args["per_page"])
+    return {"items": [disbursement_json(session, r) for r in rows], "total": total, "page": args["page"],
+            "per_page": args["per_page"]}
+
+
+@blp.route("/disbursements/<int:disbursement_id>", methods=["GET"])
+@blp.response(200, DisbursementOut)
+@access("grantee", "manager", "auditor")
+def get_disbursement(disbursement_id: int):
+    session = db_session()
+    return disbursement_json(session, svc.get_disbursement(session, current_actor(), disbursement_id))
+
+
+def _step(disbursement_id: int, fn):
+    session = db_session()
+
+    def run():
+        return 200, disbursement_json(session, fn(session, current_actor(), disbursement_id))
+    return idempotent(run)
+
+
+@blp.route("/disbursements/<int:disbursement_id>/approve", methods=["POST"])
+@blp.response(200, DisbursementOut)
+@blp.doc(parameters=IDEMPOTENCY_HEADER)
+@access("manager")
+def approve_disbursement(disbursement_id: int):
+    """Approve (another manager than the submitter); the last approval needed reserves the amount."""
+    return _step(disbursement_id, svc.approve)
+
+
+@blp.route("/disbursements/<int:disbursement_id>/reject", methods=["POST"])
+@blp.arguments(ReasonIn)
+@blp.response(200, DisbursementOut)
+@access("manager")
+def reject_disbursement(body, disbursement_id: int):
+    return _step(disbursement_id, lambda s, a, i: svc.reject(s, a, i, body["reason"]))
+
+
+@blp.route("/disbursements/<int:disbursement_id>/cancel", methods=["POST"])
+@blp.arguments(CancelIn)
+@blp.response(200, DisbursementOut)
+@blp.doc(parameters=IDEMPOTENCY_HEADER)
+@access("grantee", "manager")
+def cancel_disbursement(body, disbursement_id: int):
+    """Cancel a submitted or approved request; an approved one's reservation is released."""
+    return _step(disbursement_id, lambda s, a, i: svc.cancel(s, a, i, body["reason"]))
+
+
+@blp.route("/disbursements/<int:disbursement_id>/pay", methods=["POST"])
+@blp.arguments(PayIn)
+@blp.response(200, DisbursementOut)
+@blp.doc(parameters=IDEMPOTENCY_HEADER)
+@access("manager")
+def pay_disbursement(body, disbursement_id: int):
+    """Post the payment (and the release of the restriction for a restricted fund)."""
+    return _step(disbursement_id, lambda s, a, i: svc.pay(s, a, i, paid_on=body["paid_on"], reference=body["reference"]))
+
+
+@blp.route("/disbursements/<int:disbursement_id>/acknowledge", methods=["POST"])
+@blp.arguments(AcknowledgeIn)
+@blp.response(200, DisbursementOut)
+@access("grantee")
+def acknowledge_disbursement(body, disbursement_id: int):
+    """The grantee confirms the money arrived."""
+    return _step(disbursement_id, lambda s, a, i: svc.acknowledge(s, a, i, received_on=body["received_on"]))

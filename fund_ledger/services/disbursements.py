@@ -1,0 +1,231 @@
+"""Disbursements: a grantee asks, managers approve (two above a threshold, never the submitter), the
+approval reserves the money in the fund, payment posts it, and the grantee acknowledges receipt.
+
+Every step takes the ledger's lock, changes the request's state, appends an event, and writes the audit
+log, in one transaction. A grantee sees only its own organisation's requests: others are "not found".
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..db import models as m
+from ..db import repository as repo
+from ..db.engine import lock_ledger
+from ..ledger.entries import EntryCode, EntryDraft, Posting
+from ..ledger.grants import APPROVED, PAID, SUBMITTED, next_state
+from ..ledger.money import MAX_AMOUNT_FEN, format_yuan
+from . import audit
+from .actor import Actor
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken
+from .ledger import local_today, post_entry
+
+GRANT_EXPENSE, BANK = "5101", "1002"
+
+
+def dual_approval_above() -> int:
+    """Requests above this many fen need two different managers' approval (FUND_LEDGER_DUAL_APPROVAL_ABOVE, yuan)."""
+    return int(os.environ.get("FUND_LEDGER_DUAL_APPROVAL_ABOVE", "50000")) * 100
+
+
+def get_disbursement(session: Session, actor: Actor, disbursement_id: int) -> m.Disbursement:
+    """The request, if this actor may see it; a grantee asking for another organisation's gets NotFound."""
+    row = session.get(m.Disbursement, disbursement_id) if isinstance(disbursement_id, int) else None
+    if row is None or (actor.role == "grantee" and row.organisation_id != actor.organisation_id):
+        raise NotFound(f"no disbursement {disbursement_id}")
+    if actor.role not in ("grantee", "manager", "auditor", "system"):
+        raise Forbidden("only managers, auditors and the grantee itself see disbursement requests")
+    return row
+
+
+def _event(session: Session, actor: Actor, row: m.Disbursement, action: str, before: str | None, detail: dict) -> None:
+    session.add(m.DisbursementEvent(disbursement_id=row.id, at=repo.utc_now_text(), actor=actor.username,
+                                    action=action, from_status=before, to_status=row.status,
+                                    detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)))
+    session.flush()
+    audit.record(session, actor, f"disbursement.{action}", object_type="disbursement", object_id=row.id,
+                 detail={"from": before, "to": row.status, **detail})
+
+
+def submit(session: Session, actor: Actor, *, organisation_id: int, fund, amount: int, purpose: str,
+           budget: list[dict] | None = None) -> m.Disbursement:
+    """A request from a grantee for its own organisation, or from a manager on a grantee's behalf."""
+    from .donations import find_fund
+
+    if actor.role == "grantee":
+        if organisation_id != actor.organisation_id:
+            raise NotFound(f"no organisation {organisation_id}")
+    elif actor.role not in ("manager", "system"):
+        raise Forbidden("only a grantee or a fund manager submits a request")
+    errors: dict[str, list[str]] = {}
+    if session.get(m.Organisation, organisation_id) is None if isinstance(organisation_id, int) else True:
+        errors["organisation_id"] = [f"no organisation {organisation_id}"]
+    try:
+        fund_row = find_fund(session, fund)
+        if fund_row.closed_on is not None:
+            errors["fund_id"] = [f"fund {fund_row.name} is closed"]
+    except NotFound as err:
+        fund_row, errors["fund_id"] = None, [err.detail]
+    if type(amount) is not int or not 0 < amount <= MAX_AMOUNT_FEN:
+        errors["amount"] = [f"between ¥0.01 and {format_yuan(MAX_AMOUNT_FEN)}"]
+    purpose = (purpose or "").strip() if isinstance(purpose, str) else ""
+    if not purpose or len(purpose) > 2000:
+        errors["purpose"] = ["1 to 2000 characters: what the money is for"]
+    lines = budget or []
+    if not isinstance(lines, list) or len(lines) > 100 or any(
+            not isinstance(x, dict) or not str(x.get("item", "")).strip() or type(x.get("amount")) is not int
+            or x["amount"] <= 0 for x in lines):
+        errors["budget"] = ["up to 100 lines, each an item and a positive amount"]
+    elif lines and sum(x["amount"] for x in lines) != amount:
+        errors["budget"] = [f"the budget lines add up to {format_yuan(sum(x['amount'] for x in lines))}, "
+                            f"not {format_yuan(amount) if type(amount) is int else amount}"]
+    if errors:
+        raise InvalidInput("the request is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
+    row = m.Disbursement(organisation_id=organisation_id, fund_code=fund_row.code, amount=amount, purpose=purpose,
+                         budget=json.dumps([{"item": str(x["item"]).strip(), "amount": x["amount"]} for x in lines],
+                                           ensure_ascii=False),
+                         status=SUBMITTED, approvals_needed=2 if amount > dual_approval_above() else 1,
+                         submitted_by=actor.username, submitted_at=repo.utc_now_text())
+    session.add(row)
+    session.flush()
+    _event(session, actor, row, "submit", None, {"amount": amount, "fund": fund_row.code})
+    return row
+
+
+def _move(session: Session, actor: Actor, disbursement_id: int, action: str) -> tuple[m.Disbursement, str]:
+    lock_ledger(session)  # every step may touch the fund's reservations: one at a time, in the database
+    row = get_disbursement(session, actor, disbursement_id)
+    session.refresh(row)
+    if next_state(row.status, action) is None:
+        raise RuleBroken(f"a request that is {row.status} cannot take the step '{action}'", code="wrong_state")
+    return row, row.status
+
+
+def approvers(session: Session, row: m.Disbursement) -> list[str]:
+    return list(session.scalars(select(m.DisbursementEvent.actor).where(
+        m.DisbursementEvent.disbursement_id == row.id, m.DisbursementEvent.action == "approve")))
+
+
+def _reserve(session: Session, row: m.Disbursement, sign: int) -> None:
+    """Hold (+1) or release (-1) the amount in the fund: pending credit on the bank, pending debit on the grant."""
+    for account, column in ((BANK, "credits_pending"), (GRANT_EXPENSE, "debits_pending")):
+        values = {"account_code": account, "fund_code": row.fund_code, "debits_posted": 0, "credits_posted": 0,
+                  "debits_pending": 0, "credits_pending": 0}
+        values[column] = row.amount * sign
+        dialect = session.get_bind().dialect.name
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(m.AccountBalance).values(**values)
+        session.execute(insert.on_conflict_do_update(
+            index_elements=["account_code", "fund_code"],
+            set_={column: getattr(m.AccountBalance.__table__.c, column) + row.amount * sign}))
+
+
+def approve(session: Session, actor: Actor, disbursement_id: int) -> m.Disbursement:
+    if actor.role not in ("manager", "system"):
+        raise Forbidden("only a fund manager approves")
+    row, before = _move(session, actor, disbursement_id, "approve")
+    if row.submitted_by == actor.username:
+        raise RuleBroken("nobody approves a request they submitted", code="own_request")
+    done = approvers(session, row)
+    if actor.username in done:
+        raise Conflict("you have already approved this request; another manager must approve it too",
+                       code="already_approved")
+    if len(done) + 1 >= row.approvals_needed:
+        available = repo.money_by_fund(session).get(row.fund_code)
+        if available is None or available.available < row.amount:
+            have = available.available if available else 0
+            raise RuleBroken(f"fund {row.fund_code} has {format_yuan(max(have, 0))} available; "
+                             f"this request needs {format_yuan(row.amount)}", code="insufficient_funds")
+        _reserve(session, row, +1)
+        row.status = APPROVED
+    session.flush()
+    _event(session, actor, row, "approve", before,
+           {"approval": len(done) + 1, "of": row.approvals_needed, "reserved": row.status == APPROVED})
+    return row
+
+
+def reject(session: Session, actor: Actor, disbursement_id: int, reason: str) -> m.Disbursement:
+    if actor.role not in ("manager", "system"):
+        raise Forbidden("only a fund manager rejects")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise InvalidInput("a reason (1 to 500 characters) is required", {"reason": ["required"]})
+    row, before = _move(session, actor, disbursement_id, "reject")
+    row.status = next_state(before, "reject")
+    _event(session, actor, row, "reject", before, {"reason": reason})
+    return row
+
+
+def cancel(session: Session, actor: Actor, disbursement_id: int, reason: str = "") -> m.Disbursement:
+    if actor.role not in ("manager", "grantee", "system"):
+        raise Forbidden("only the grantee or a fund manager cancels a request")
+    row, before = _move(session, actor, disbursement_id, "cancel")
+    if before == APPROVED:
+        _reserve(session, row, -1)
+    row.status = next_state(before, "cancel")
+    _event(session, actor, row, "cancel", before, {"reason": (reason or "").strip()[:500], "released": before == APPROVED})
+    return row
+
+
+def pay(session: Session, actor: Actor, disbursement_id: int, *, paid_on: date, reference: str,
+        today: date | None = None) -> m.Disbursement:
+    """Post the payment (and, for a restricted fund, the release of the restriction) and free the reservation."""
+    if actor.role not in ("manager", "system"):
+        raise Forbidden("only a fund manager pays")
+    reference = (reference or "").strip()
+    if not reference or len(reference) > 64:
+        raise InvalidInput("the payment reference (1 to 64 characters) is required", {"reference": ["required"]})
+    row, before = _move(session, actor, disbursement_id, "pay")
+    fund = session.scalar(select(m.Fund).where(m.Fund.code == row.fund_code))
+    org = session.get(m.Organisation, row.organisation_id)
+    _reserve(session, row, -1)
+    lines = [Posting(GRANT_EXPENSE, fund.code, debit=row.amount), Posting(BANK, fund.code, credit=row.amount)]
+    if fund.restricted:  # the restriction is met as the money goes to its purpose: 限定性净资产转为非限定性净资产
+        lines += [Posting("3102", fund.code, debit=row.amount), Posting("3101", fund.code, credit=row.amount)]
+    entry = post_entry(session, actor, EntryDraft(
+        paid_on, EntryCode.DISBURSEMENT, f"拨付{org.name}：{row.purpose[:200]}（付款凭证 {reference}）",
+        tuple(lines), source=f"disbursement:{row.id}"), today=today or local_today(), audit_action=None)
+    row.status, row.paid_on, row.payment_reference, row.payment_entry_id = PAID, paid_on, reference, entry.seq
+    _event(session, actor, row, "pay", before, {"entry": entry.number, "reference": reference,
+                                               "paid_on": paid_on.isoformat()})
+    return row
+
+
+def acknowledge(session: Session, actor: Actor, disbursement_id: int, *, received_on: date,
+                today: date | None = None) -> m.Disbursement:
+    """The grantee confirms the money arrived."""
+    if actor.role != "grantee":
+        raise Forbidden("only the grantee itself acknowledges receipt")
+    row, before = _move(session, actor, disbursement_id, "acknowledge")
+    if type(received_on) is not date or received_on < row.paid_on or received_on > (today or local_today()):
+        raise InvalidInput(f"the date received is on or after the payment ({row.paid_on.isoformat()}) and not "
+                           f"in the future", {"received_on": ["out of range"]})
+    row.status, row.acknowledged_on = next_state(before, "acknowledge"), received_on
+    _event(session, actor, row, "acknowledge", before, {"received_on": received_on.isoformat()})
+    return row
+
+
+def events(session: Session, row: m.Disbursement) -> list[m.DisbursementEvent]:
+    return list(session.scalars(select(m.DisbursementEvent).where(m.DisbursementEvent.disbursement_id == row.id)
+                                .order_by(m.DisbursementEvent.id)))
+
+
+def list_for(session: Session, actor: Actor, *, status: str | None = None, page: int = 1, per_page: int = 50):
+    q = select(m.Disbursement)
+    if actor.role == "grantee":
+        q = q.where(m.Disbursement.organisation_id == actor.organisation_id)
+    elif actor.role not in ("manager", "auditor", "system"):
+        raise Forbidden("only managers, auditors and grantees see disbursement requests")
+    if status:
+        q = q.where(m.Disbursement.status == status)
+    total = session.scalar(select(func.count()).select_from(q.subquery()))
+    rows = list(session.scalars(q.order_by(m.Disbursement.id.desc()).limit(per_page).offset((page - 1) * per_page)))
+    return rows, total
+
+
+__all__ = ["submit", "approve", "reject", "cancel", "pay", "acknowledge", "get_disbursement", "events", "list_for"]
+

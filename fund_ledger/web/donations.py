@@ -1,0 +1,711 @@
+"""Pages of the fund manager's daily work: donors, gifts, acknowledgements, imports, pledges, new funds,
+and the public page where a donor checks that a gift is in the books.
+
+The same patterns as the people pages: every form posts with its CSRF token; on success the change is
+committed and the browser is sent back to a page (POST → redirect → GET) with a short notice; when a
+service refuses, nothing is committed and the form comes back with the status the service chose and
+its messages beside the fields. Recording a gift and refunding one go through ``run_once`` with a key
+the form carries, so a double click records one gift.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from markupsafe import Markup
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from ..app import db_session
+from ..db import models as m
+from ..i18n import bi, language, t
+from ..ledger.entries import format_number
+from ..ledger.money import MoneyError, format_yuan, parse_amount
+from ..reports.receipts import (
+    CHANNEL_NAMES_EN, VERIFY_PATH, capital_words, donor_gifts, donor_statement_pdf, gift_facts, receipt_pdf,
+)
+from ..security import PUBLIC, access, current_actor
+from ..services import donations as svc
+from ..services import funds as fund_svc
+from ..services import pledges as pledge_svc
+from ..services.errors import Conflict, InvalidInput, NotFound, ServiceError
+from ..services.idempotency import request_fingerprint, run_once
+from ..services.imports import COLUMNS, ImportErrors, import_donations
+from ..services.ledger import local_today
+from . import ACTIVE, BOOK_READERS, bp
+from .people import MAX_ID, MESSAGES_ZH, _int_or_none, _notice, _refused, message
+
+PER_PAGE = 50
+DONOR_CHOICES = 200
+"""Donors offered in a form's list at once; the search above the list narrows it."""
+KIND_NAMES_EN = {"person": "Person", "organisation": "Organisation"}
+
+ACTIVE.update({
+    "web.donors": ("web.donor_detail", "web.add_donor"),
+    "web.donations": ("web.donation_detail", "web.new_donation", "web.import_donations", "web.refund_donation",
+                      "web.official_receipt"),
+    "web.pledges": ("web.add_pledge",),
+    "web.funds": ("web.new_fund",),
+})
+
+MESSAGES_ZH.update({
+    # What the donation, pledge, fund and import services and parse_amount say, for the Chinese page.
+    "empty amount": "请填写金额",
+    "amount must be text": "金额须为文字",
+    "amount text is too long": "金额过长",
+    "amount must be greater than zero": "金额须大于零",
+    "amount must not be negative": "金额不能为负数",
+    "more than two decimal places": "最多两位小数（到分）",
+    "exponents are not allowed": "不能使用科学计数法",
+    "not a number": "不是数字",
+    "currency symbols are not allowed": "请不要输入货币符号",
+    "underscores are not allowed": "不能含下划线",
+    "spaces are not allowed inside an amount": "金额中不能有空格",
+    "a leading + is not allowed": "不能以 + 开头",
+    "more than one decimal point": "小数点不止一个",
+    "digits are required on both sides of the decimal point": "小数点两侧都须有数字",
+    "thousands separators are not allowed after the decimal point": "小数点后不能有千位分隔符",
+    "leading zeros are not allowed": "不能以 0 开头",
+    "thousands separators must group digits in threes": "千位分隔符须每三位一组",
+    "amount is too large (at most 999,999,999,999.99)": "金额过大（最多 999,999,999,999.99）",
+    "required": "必填",
+    "a date written YYYY-MM-DD": "日期格式为 YYYY-MM-DD",
+    "person or organisation": "个人或单位",
+    "digits, spaces, + - ( ) only": "只能含数字、空格及 + - ( )",
+    "not an e-mail address": "不是有效的电子邮件地址",
+    "at most 200 characters": "最多 200 个字符",
+    "at most 120 characters": "最多 120 个字符",
+    "at most 64 characters": "最多 64 个字符",
+    "at most 500 characters": "最多 500 个字符",
+    "at most 2000 characters": "最多 2000 个字符",
+    "at most 32 characters": "最多 32 个字符",
+    "contains control characters": "含有控制字符",
+    "choose a donor": "请选择捐赠人",
+    "choose a fund": "请选择基金",
+    "the pledge is from another donor or for another fund": "该认捐属于其他捐赠人或其他基金",
+    "reused with a different request": "此表单已以不同内容提交过，请核对后重新提交",
+    "1 to 120 instalments": "1 至 120 期",
+    "two instalments on the same date": "两期的日期相同",
+    "each instalment is a positive amount": "每期金额须大于零",
+    "1 to 100 characters": "1 至 100 个字符",
+    "a restricted fund needs the purpose its donors set": "限定性基金须写明捐赠人指定的用途",
+    "2 to 32 ASCII capitals, digits or _, starting with a letter (e.g. AILILIANG)":
+        "2 至 32 个大写英文字母、数字或 _，以字母开头（如 AILILIANG）",
+    "choose a .csv or .xlsx file": "请选择 .csv 或 .xlsx 文件",
+    "the donor's name is required (at most 100 characters)": "须填写捐赠人名称（最多 100 个字符）",
+    "person or organisation (个人 or 单位)": "个人或单位",
+    "the fund's code or name is required": "须填写基金代码或名称",
+    "looks like a formula: remove the leading = + - @": "像是公式：请去掉开头的 = + - @",
+    "bank, cash, wechat, alipay or other (银行, 现金, 微信, 支付宝, 其他)": "银行、现金、微信、支付宝或其他",
+    "formulas are not accepted: paste the values instead": "不接受公式：请粘贴为数值",
+    "only .csv and .xlsx files can be imported": "只能导入 .csv 或 .xlsx 文件",
+    "the file is neither UTF-8 nor GBK text; save it as CSV UTF-8": "文件既不是 UTF-8 也不是 GBK 编码：请另存为 CSV UTF-8",
+    "the file is empty": "文件是空的",
+    "the sheet is empty": "工作表是空的",
+    "the file has no gifts in it": "文件中没有捐赠记录",
+    "the file contains NUL characters: is it really a CSV file?": "文件含 NUL 字符：确定是 CSV 文件吗？",
+})
+
+DYNAMIC_MESSAGES_ZH = [
+    # Service messages that carry a value: (pattern, Chinese with the same groups).
+    (re.compile(r"^no fund '?(.*?)'?$"), "没有基金“{0}”"),
+    (re.compile(r"^no donor (.*)$"), "没有编号为 {0} 的捐赠人"),
+    (re.compile(r"^no pledge (.*)$"), "没有编号为 {0} 的认捐"),
+    (re.compile(r"^fund (.*) is closed$"), "基金“{0}”已关闭"),
+    (re.compile(r"^fund (.*) ended on (.*)$"), "基金“{0}”已于 {1} 截止"),
+    (re.compile(r"^(\d{4}-\d{2}-\d{2}) is in the future$"), "{0} 晚于今天"),
+    (re.compile(r"^'(.*)' is not a date written YYYY-MM-DD$"), "“{0}”不是 YYYY-MM-DD 格式的日期"),
+    (re.compile(r"^between (¥\S+) and (¥\S+)$"), "须在 {0} 至 {1} 之间"),
+    (re.compile(r"^missing column\(s\): (.*)$"), "缺少列：{0}"),
+    (re.compile(r"^two columns mean (.*)$"), "两列都表示 {0}"),
+    (re.compile(r"^use ASCII digits and punctuation only \(found (.*)\)$"), "请只用半角数字和标点（发现 {0}）"),
+    (re.compile(r"^a fund with code (.*) or name (.*) already exists$"), "代码 {0} 或名称 {1} 的基金已存在"),
+    (re.compile(r"^one of (.*)$"), "须为以下之一：{0}"),
+]
+
+DONATION_FIELDS = ("donor_id", "fund_id", "amount", "received_on", "channel", "reference", "memo", "anonymous",
+                   "pledge_id")
+COLUMN_NAMES_ZH = {ours: names[1] for ours, names in COLUMNS.items()}
+
+
+# --- helpers --------------------------------------------------------------------------------------------
+
+@bp.app_template_global()
+def problem_text(text: str) -> Markup | str:
+    """A service's message in the page's language, also when it carries a value (a fund, a date)."""
+    if language() != "zh" or isinstance(text, Markup):
+        return text if isinstance(text, Markup) else message(text)
+    for pattern, zh in DYNAMIC_MESSAGES_ZH:
+        found = pattern.match(text)
+        if found:
+            return bi(zh.format(*found.groups()), text)
+    return message(text)
+
+
+def _refused_here(err: ServiceError) -> dict:
+    """As the people pages' ``_refused`` (rolled back), with the messages put in the page's language."""
+    refused = _refused(err)
+    refused["errors"] = {k: [problem_text(x) for x in v] for k, v in (refused["errors"] or {}).items()}
+    return refused
+
+
+@bp.app_template_global()
+def channel_name(channel: str) -> str:
+    return t(svc.CHANNEL_NAMES.get(channel, channel), CHANNEL_NAMES_EN.get(channel, channel))
+
+
+@bp.app_template_global()
+def kind_name(kind: str) -> str:
+    return t(svc.KINDS.get(kind, kind), KIND_NAMES_EN.get(kind, kind))
+
+
+@bp.app_template_filter("yuan")
+def _yuan(fen: int) -> str:
+    return format_yuan(fen)
+
+
+@bp.app_template_filter("grouped_code")
+def _grouped_code(code: str) -> str:
+    from ..reports.receipts import grouped_code
+
+    return grouped_code(code)
+
+
+def _refunded():
+    """True for a gift whose entry was reversed (refunded or corrected)."""
+    reversal = aliased(m.Entry)
+    return exists().where(reversal.reverses_id == m.Donation.entry_id)
+
+
+def _id_arg(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    number = _int_or_none(value)
+    if not number:
+        abort(400, f"{name} must be a number")
+    return number
+
+
+def _page_arg() -> int:
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), 100_000)
+
+
+def _date_field(errors: dict, name: str, value: str, *, required: bool = True) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            errors[name] = ["required"]
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[name] = ["a date written YYYY-MM-DD"]
+        return None
+
+
+def _amount_field(errors: dict, name: str, value: str) -> int | None:
+    try:
+        return parse_amount(value or "")
+    except MoneyError as err:
+        errors[name] = [str(err)]
+        return None
+
+
+def _check(errors: dict, what: str) -> None:
+    if errors:
+        raise InvalidInput(f"the {what} is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
+
+
+def _open_funds(db) -> list[m.Fund]:
+    return list(db.scalars(select(m.Fund).where(m.Fund.closed_on.is_(None)).order_by(m.Fund.id)))
+
+
+def _donor_choices(db, q: str, chosen: int | None) -> list[m.Donor]:
+    """Donors for a form's list: those matching ``q`` (the newest first), and always the one chosen."""
+    query = select(m.Donor)
+    if q:
+        query = query.where(or_(m.Donor.name.contains(q, autoescape=True),
+                                m.Donor.display_name.contains(q, autoescape=True)))
+    donors = list(db.scalars(query.order_by(m.Donor.id.desc()).limit(DONOR_CHOICES)))
+    if chosen and all(d.id != chosen for d in donors):
+        donor = db.get(m.Donor, chosen)
+        if donor is not None:
+            donors.insert(0, donor)
+    return donors
+
+
+def _verify_url() -> str:
+    """Where the acknowledgement sends a donor: the site's public address if configured, else the path."""
+    from flask import current_app
+
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    return f"{base}{VERIFY_PATH}"
+
+
+def _pdf_response(data: bytes, filename: str):
+    response = make_response(data)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _get_or_404(getter, db, ident: int):
+    if ident > MAX_ID:
+        abort(404)
+    try:
+        return getter(db, ident)
+    except NotFound:
+        abort(404)
+
+
+# --- donors ---------------------------------------------------------------------------------------------
+
+def _donor_totals(db, donor_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """donor id -> (gifts, total still standing)."""
+    if not donor_ids:
+        return {}
+    standing = func.sum(m.Donation.amount).filter(~_refunded())
+    rows = db.execute(select(m.Donation.donor_id, func.count(), func.coalesce(standing, 0))
+                      .where(m.Donation.donor_id.in_(donor_ids)).group_by(m.Donation.donor_id))
+    return {donor_id: (int(n), int(total or 0)) for donor_id, n, total in rows}
+
+
+def _donors_page(db, *, form=None, error=None, errors=None, status=200):
+    q = request.args.get("q", "").strip()[:100]
+    page = _page_arg()
+    query = select(m.Donor)
+    if q:
+        query = query.where(or_(m.Donor.name.contains(q, autoescape=True),
+                                m.Donor.display_name.contains(q, autoescape=True)))
+    total = db.scalar(select(func.count()).select_from(query.subquery()))
+    donors = list(db.scalars(query.order_by(m.Donor.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
+    return render_template("web/donations/donors.html", donors=donors, totals=_donor_totals(db, [d.id for d in donors]),
+                           q=q, page=page, total=total, per_page=PER_PAGE, form=form or {}, error=error,
+                           errors=errors or {}, kinds=svc.KINDS), status
+
+
+@bp.get("/donors")
+@access(*BOOK_READERS)
+def donors():
+    return _donors_page(db_session())
+
+
+@bp.post("/donors")
+@access("manager")
+def add_donor():
+    db = db_session()
+    form = request.form
+    try:
+        donor = svc.create_donor(
+            db, current_actor(), name=form.get("name", ""), kind=form.get("kind", ""), phone=form.get("phone", ""),
+            email=form.get("email", ""), address=form.get("address", ""),
+            related_party=form.get("related_party") == "1", related_note=form.get("related_note", ""),
+            display_name=form.get("display_name", ""))
+    except ServiceError as err:
+        return _donors_page(db, form=form, status=err.status, **_refused_here(err))
+    db.commit()
+    _notice(f"已添加捐赠人 {donor.name}", f"Donor {donor.name} added")
+    return redirect(url_for("web.donor_detail", donor_id=donor.id))
+
+
+@bp.get("/donors/<int:donor_id>")
+@access(*BOOK_READERS)
+def donor_detail(donor_id: int):
+    db = db_session()
+    donor = _get_or_404(svc.get_donor, db, donor_id)
+    gifts = donor_gifts(db, donor)
+    today = local_today()
+    pledges = pledge_svc.pledge_statuses(db, today, donor_id=donor.id)
+    funds = {f.code: f for f in db.scalars(select(m.Fund))}
+    years = sorted({g.donation.received_on.year for g in gifts} | {today.year}, reverse=True)
+    return render_template("web/donations/donor.html", donor=donor, gifts=gifts, pledges=pledges, funds=funds,
+                           years=years, received=sum(g.donation.amount for g in gifts),
+                           standing=sum(g.donation.amount for g in gifts if not g.refunded), today=today)
+
+
+@bp.get("/donors/<int:donor_id>/statement.pdf")
+@access(*BOOK_READERS)
+def donor_statement(donor_id: int):
+    db = db_session()
+    donor = _get_or_404(svc.get_donor, db, donor_id)
+    raw = request.args.get("year", "").strip()
+    year = int(raw) if raw.isascii() and raw.isdigit() and len(raw) == 4 else None if raw else local_today().year
+    if year is None or not 2000 <= year <= 9998:
+        abort(400, "year must be a year from 2000 to 9998")
+    return _pdf_response(donor_statement_pdf(db, donor, year), f"donor-{donor.id}-{year}.pdf")
+
+
+# --- donations ------------------------------------------------------------------------------------------
+
+@bp.get("/donations")
+@access(*BOOK_READERS)
+def donations():
+    db = db_session()
+    fund_code = request.args.get("fund", "").strip()[:32]
+    donor_id, batch_id, page = _id_arg("donor_id"), _id_arg("batch"), _page_arg()
+    reversal = aliased(m.Entry)
+    query = (select(m.Donation, m.Donor, m.Fund.name, m.Entry.year, m.Entry.year_seq, reversal.year, reversal.year_seq)
+             .join(m.Donor, m.Donor.id == m.Donation.donor_id)
+             .join(m.Fund, m.Fund.code == m.Donation.fund_code)
+             .join(m.Entry, m.Entry.id == m.Donation.entry_id)
+             .outerjoin(reversal, reversal.reverses_id == m.Donation.entry_id))
+    if fund_code:
+        query = query.where(m.Donation.fund_code == fund_code)
+    if donor_id:
+        query = query.where(m.Donation.donor_id == donor_id)
+    if batch_id:
+        query = query.where(m.Donation.import_batch_id == batch_id)
+    count_query = select(func.count(), func.coalesce(func.sum(m.Donation.amount), 0))
+    if fund_code:
+        count_query = count_query.where(m.Donation.fund_code == fund_code)
+    if donor_id:
+        count_query = count_query.where(m.Donation.donor_id == donor_id)
+    if batch_id:
+        count_query = count_query.where(m.Donation.import_batch_id == batch_id)
+    total, total_amount = db.execute(count_query).one()
+    rows = [
+        {"d": d, "donor": donor, "fund_name": fund_name, "entry": format_number(ey, es),
+         "refund_entry": format_number(ry, rs) if ry else None,
+         "receipt": svc.receipt_number(d.receipt_year, d.receipt_seq)}
+        for d, donor, fund_name, ey, es, ry, rs in db.execute(
+            query.order_by(m.Donation.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
+    ]
+    donor = db.get(m.Donor, donor_id) if donor_id else None
+    batch = db.get(m.ImportBatch, batch_id) if batch_id else None
+    filters = {k: v for k, v in {"fund": fund_code, "donor_id": donor_id, "batch": batch_id}.items() if v}
+    return render_template("web/donations/donations.html", rows=rows, total=int(total), total_amount=int(total_amount),
+                           page=page, per_page=PER_PAGE, funds=list(db.scalars(select(m.Fund).order_by(m.Fund.id))),
+                           fund_code=fund_code, donor=donor, batch=batch, filters=filters)
+
+
+def _donation_form_page(db, *, form, key: str, error=None, errors=None, status=200, typed_amount: int | None = None):
+    chosen = _int_or_none(form.get("donor_id"))
+    donor_q = request.args.get("donor_q", "").strip()[:100]
+    open_pledges = [s for s in pledge_svc.pledge_statuses(db, local_today()) if s.outstanding > 0]
+    donor_names = {d.id: d.name for d in db.scalars(select(m.Donor).where(
+        m.Donor.id.in_({s.pledge.donor_id for s in open_pledges})))} if open_pledges else {}
+    return render_template("web/donations/donation_form.html", form=form, key=key, error=error, errors=errors or {},
+                           donors=_donor_choices(db, donor_q, chosen), donor_q=donor_q, funds=_open_funds(db),
+                           channels=svc.CHANNEL_NAMES, pledges=open_pledges, pledge_donors=donor_names,
+                           fund_names={f.code: f.name for f in db.scalars(select(m.Fund))},
+                           today=local_today(), typed_amount=typed_amount), status
+
+
+def _gift_from_form(form) -> svc.Gift:
+    errors: dict[str, list[str]] = {}
+    donor_id = _int_or_none(form.get("donor_id"))
+    fund_id = _int_or_none(form.get("fund_id"))
+    if donor_id is None:
+        errors["donor_id"] = ["choose a donor"]
+    if fund_id is None:
+        errors["fund_id"] = ["choose a fund"]
+    amount = _amount_field(errors, "amount", form.get("amount", ""))
+    received_on = _date_field(errors, "received_on", form.get("received_on", ""))
+    pledge_id = _int_or_none(form.get("pledge_id"))
+    _check(errors, "gift")
+    return svc.Gift(donor_id=donor_id, fund=fund_id, amount=amount, received_on=received_on,
+                    channel=form.get("channel", ""), reference=form.get("reference", ""), memo=form.get("memo", ""),
+                    anonymous=form.get("anonymous") == "1", pledge_id=pledge_id)
+
+
+@bp.route("/donations/new", methods=["GET", "POST"])
+@access("manager")
+def new_donation():
+    db = db_session()
+    if request.method == "GET":
+        form = {"donor_id": request.args.get("donor_id", ""), "received_on": local_today().isoformat(),
+                "channel": "bank", "fund_id": request.args.get("fund_id", "")}
+        return _donation_form_page(db, form=form, key=str(uuid.uuid4()))
+    form = request.form
+    key = (form.get("idempotency_key") or "").strip() or None
+    body = {name: form.get(name, "") for name in DONATION_FIELDS}
+    recorded = []
+
+    def run():
+        donation = svc.record_donation(db, current_actor(), _gift_from_form(form))
+        recorded.append(donation)
+        return 201, {"id": donation.id}
+
+    try:
+        _status, answer = run_once(db, current_actor(), key, request_fingerprint("POST", request.path, body), run)
+    except ServiceError as err:
+        typed = None
+        try:
+            typed = parse_amount(form.get("amount", ""))
+        except MoneyError:
+            pass
+        new_key = str(uuid.uuid4()) if isinstance(err, Conflict) or key is None else key
+        return _donation_form_page(db, form=form, key=new_key, typed_amount=typed, status=err.status,
+                                   **_refused_here(err))
+    db.commit()
+    if recorded:
+        d = recorded[0]
+        number = svc.receipt_number(d.receipt_year, d.receipt_seq)
+        _notice(f"已记录捐赠 {number}：{format_yuan(d.amount)}（{capital_words(d.amount)}）",
+                f"Gift {number} recorded: {format_yuan(d.amount)}")
+    else:
+        _notice("这张表单已经提交过：捐赠只记录了一次", "This form was already sent: the gift was recorded once")
+    return redirect(url_for("web.donation_detail", donation_id=answer["id"]))
+
+
+def _donation_page(db, donation_id: int, *, form=None, action=None, error=None, errors=None, status=200):
+    donation = _get_or_404(svc.get_donation, db, donation_id)
+    facts = gift_facts(db, donation)
+    pledge = db.get(m.Pledge, donation.pledge_id) if donation.pledge_id else None
+    batch = db.get(m.ImportBatch, donation.import_batch_id) if donation.import_batch_id else None
+    return render_template("web/donations/donation.html", gift=facts, pledge=pledge, batch=batch,
+                           form=form or {}, action=action, error=error, errors=errors or {},
+                           key=(form or {}).get("idempotency_key") or str(uuid.uuid4()),
+                           today=local_today()), status
+
+
+@bp.get("/donations/<int:donation_id>")
+@access(*BOOK_READERS)
+def donation_detail(donation_id: int):
+    return _donation_page(db_session(), donation_id)
+
+
+@bp.get("/donations/<int:donation_id>/acknowledgement.pdf")
+@access(*BOOK_READERS)
+def donation_acknowledgement(donation_id: int):
+    db = db_session()
+    donation = _get_or_404(svc.get_donation, db, donation_id)
+    number = svc.receipt_number(donation.receipt_year, donation.receipt_seq)
+    return _pdf_response(receipt_pdf(db, donation, verify_url=_verify_url()), f"{number}.pdf")
+
+
+@bp.post("/donations/<int:donation_id>/refund")
+@access("manager")
+def refund_donation(donation_id: int):
+    db = db_session()
+    _get_or_404(svc.get_donation, db, donation_id)
+    form = request.form
+    key = (form.get("idempotency_key") or "").strip() or None
+    body = {"reason": form.get("reason", ""), "on": form.get("on", "")}
+    done = []
+
+    def run():
+        errors: dict[str, list[str]] = {}
+        reason = form.get("reason", "").strip()
+        if not reason:
+            errors["reason"] = ["required"]
+        elif len(reason) > 300:
+            errors["reason"] = ["at most 300 characters"]
+        on = _date_field(errors, "on", form.get("on", ""), required=False)
+        _check(errors, "refund")
+        reversal = svc.refund_donation(db, current_actor(), donation_id, reason, on=on)
+        done.append(reversal)
+        return 201, {"entry": reversal.number}
+
+    try:
+        _status, answer = run_once(db, current_actor(), key, request_fingerprint("POST", request.path, body), run)
+    except ServiceError as err:
+        refused = _refused_here(err)
+        if isinstance(err, Conflict) and err.code == "idempotency_key_reused":
+            form = {**form, "idempotency_key": ""}
+        return _donation_page(db, donation_id, form=form, action="refund", status=err.status, **refused)
+    db.commit()
+    _notice(f"已以冲销分录 {answer['entry']} 退回这笔捐赠", f"Refunded by reversing entry {answer['entry']}")
+    return redirect(url_for("web.donation_detail", donation_id=donation_id))
+
+
+@bp.post("/donations/<int:donation_id>/official-receipt")
+@access("manager")
+def official_receipt(donation_id: int):
+    db = db_session()
+    _get_or_404(svc.get_donation, db, donation_id)
+    form = request.form
+    try:
+        donation = svc.set_official_receipt(db, current_actor(), donation_id, form.get("number", ""))
+    except ServiceError as err:
+        refused = _refused_here(err)
+        if "official_receipt_number" in refused["errors"]:
+            refused["errors"]["number"] = refused["errors"].pop("official_receipt_number")
+        return _donation_page(db, donation_id, form=form, action="official", status=err.status, **refused)
+    db.commit()
+    _notice(f"已登记公益事业捐赠票据号 {donation.official_receipt_number}",
+            f"Official receipt number {donation.official_receipt_number} recorded")
+    return redirect(url_for("web.donation_detail", donation_id=donation_id))
+
+
+# --- import ---------------------------------------------------------------------------------------------
+
+@bp.route("/donations/import", methods=["GET", "POST"], endpoint="import_donations")
+@access("manager")
+def import_donations_page():
+    db = db_session()
+    context: dict = {"error": None, "errors": {}, "problems": [], "filename": ""}
+    status = 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        filename = (upload.filename or "") if upload else ""
+        try:
+            if upload is None or not filename:
+                raise InvalidInput("choose a .csv or .xlsx file", {"file": ["choose a .csv or .xlsx file"]})
+            result = import_donations(db, current_actor(), upload.read(), filename)
+        except ImportErrors as err:
+            context = {**_refused_here(err), "problems": err.problems, "filename": filename}
+            status = err.status
+        except ServiceError as err:
+            context = {**_refused_here(err), "problems": [], "filename": filename}
+            status = err.status
+        else:
+            if result.already_imported:
+                db.rollback()
+                flash(bi(f"这个文件已经导入过（第 {result.batch_id} 批，{result.rows} 笔，合计 {format_yuan(result.total)}），"
+                         "本次没有记录任何捐赠",
+                         f"This file was already imported (batch {result.batch_id}, {result.rows} gifts, "
+                         f"{format_yuan(result.total)}): nothing new was recorded")
+                      if language() == "zh" else
+                      f"This file was already imported (batch {result.batch_id}, {result.rows} gifts, "
+                      f"{format_yuan(result.total)}): nothing new was recorded", "info")
+            else:
+                db.commit()
+                _notice(f"已导入 {result.rows} 笔捐赠，合计 {format_yuan(result.total)}，新增捐赠人 {result.new_donors} 位"
+                        f"（第 {result.batch_id} 批，{result.encoding}）",
+                        f"Imported {result.rows} gifts, {format_yuan(result.total)} in all, {result.new_donors} new "
+                        f"donors (batch {result.batch_id}, {result.encoding})")
+            return redirect(url_for("web.donations", batch=result.batch_id))
+    batches = list(db.scalars(select(m.ImportBatch).order_by(m.ImportBatch.id.desc()).limit(10)))
+    return render_template("web/donations/import.html", batches=batches, columns=COLUMNS,
+                           column_names=COLUMN_NAMES_ZH, **context), status
+
+
+# --- pledges --------------------------------------------------------------------------------------------
+
+def _pledges_page(db, *, form=None, error=None, errors=None, status=200):
+    today = local_today()
+    only_overdue = request.args.get("overdue") == "1"
+    statuses = pledge_svc.pledge_statuses(db, today)
+    if only_overdue:
+        statuses = [s for s in statuses if s.overdue > 0]
+    donor_ids = {s.pledge.donor_id for s in statuses}
+    names = {d.id: d.name for d in db.scalars(select(m.Donor).where(m.Donor.id.in_(donor_ids)))} if donor_ids else {}
+    plan: dict[int, list[m.PledgeInstalment]] = {}
+    if statuses:
+        for inst in db.scalars(select(m.PledgeInstalment).where(
+                m.PledgeInstalment.pledge_id.in_([s.pledge.id for s in statuses])).order_by(m.PledgeInstalment.due_on)):
+            plan.setdefault(inst.pledge_id, []).append(inst)
+    form = form or {"donor_id": request.args.get("donor_id", "")}
+    donor_q = request.args.get("donor_q", "").strip()[:100]
+    return render_template("web/donations/pledges.html", statuses=list(reversed(statuses)), donor_names=names,
+                           plan=plan, fund_names={f.code: f.name for f in db.scalars(select(m.Fund))},
+                           only_overdue=only_overdue, today=today, form=form, error=error, errors=errors or {},
+                           donors=_donor_choices(db, donor_q, _int_or_none(form.get("donor_id"))), donor_q=donor_q,
+                           funds=_open_funds(db),
+                           overdue_total=sum(s.overdue for s in statuses)), status
+
+
+def _instalments(text: str, errors: dict) -> list[tuple[date, int]]:
+    """Lines of ``YYYY-MM-DD amount`` (as a fund manager types them) as (date, fen)."""
+    out, problems = [], []
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        parts = line.split(None, 1)
+        if len(parts) != 2:
+            problems.append(t(f"第 {n} 行：应为“日期 金额”，如 2026-12-31 50000",
+                              f"line {n}: write a date and an amount, e.g. 2026-12-31 50000"))
+            continue
+        found: dict[str, list[str]] = {}
+        due = _date_field(found, "date", parts[0])
+        amount = _amount_field(found, "amount", parts[1].strip())
+        for (text,) in found.values():
+            problems.append(t(f"第 {n} 行：{MESSAGES_ZH.get(text, text)}", f"line {n}: {text}"))
+        if due and amount:
+            out.append((due, amount))
+    if problems:
+        errors["instalments"] = problems
+    elif not out:
+        errors["instalments"] = ["1 to 120 instalments"]
+    return out
+
+
+@bp.get("/pledges")
+@access(*BOOK_READERS)
+def pledges():
+    return _pledges_page(db_session())
+
+
+@bp.post("/pledges")
+@access("manager")
+def add_pledge():
+    db = db_session()
+    form = request.form
+    try:
+        errors: dict[str, list[str]] = {}
+        donor_id, fund_id = _int_or_none(form.get("donor_id")), _int_or_none(form.get("fund_id"))
+        if donor_id is None:
+            errors["donor_id"] = ["choose a donor"]
+        if fund_id is None:
+            errors["fund_id"] = ["choose a fund"]
+        instalments = _instalments(form.get("instalments", ""), errors)
+        _check(errors, "pledge")
+        pledge = pledge_svc.create_pledge(db, current_actor(), donor_id=donor_id, fund=fund_id,
+                                          instalments=instalments, memo=form.get("memo", "").strip())
+    except NotFound as err:
+        field = "donor_id" if "donor" in err.detail else "fund_id"
+        err.errors = {field: [err.detail]}
+        return _pledges_page(db, form=form, status=400, **_refused_here(err))
+    except ServiceError as err:
+        return _pledges_page(db, form=form, status=err.status, **_refused_here(err))
+    db.commit()
+    total = sum(a for _, a in instalments)
+    _notice(f"已登记认捐 #{pledge.id}：{len(instalments)} 期，合计 {format_yuan(total)}",
+            f"Pledge #{pledge.id} recorded: {len(instalments)} instalments, {format_yuan(total)} in all")
+    return redirect(url_for("web.pledges"))
+
+
+# --- funds ----------------------------------------------------------------------------------------------
+
+@bp.route("/funds/new", methods=["GET", "POST"])
+@access("manager")
+def new_fund():
+    db = db_session()
+    context, status = {"error": None, "errors": {}, "form": {"restricted": "1"}}, 200
+    if request.method == "POST":
+        form = request.form
+        try:
+            errors: dict[str, list[str]] = {}
+            end_date = _date_field(errors, "end_date", form.get("end_date", ""), required=False)
+            _check(errors, "fund")
+            fund = fund_svc.create_fund(
+                db, current_actor(), code=form.get("code", ""), name=form.get("name", ""),
+                restricted=form.get("restricted") == "1", purpose=form.get("purpose", "").strip(),
+                name_en=form.get("name_en", "").strip(), end_date=end_date)
+        except ServiceError as err:
+            context, status = {**_refused_here(err), "form": form}, err.status
+        else:
+            db.commit()
+            _notice(f"已设立基金 {fund.name}（{fund.code}）", f"Fund {fund.name} ({fund.code}) set up")
+            return redirect(url_for("web.funds"))
+    return render_template("web/donations/fund_form.html", **context), status
+
+
+# --- the public verification page -----------------------------------------------------------------------
+
+@bp.get("/verify")
+@access(PUBLIC)
+def verify():
+    """A donor types the code of an acknowledgement and sees that the gift is in the books: the serial
+    number, date, fund, amount, the donor masked, the entry and whether it stands. Never contact details.
+    An unknown code gets the same plain answer (404) whatever was typed.
+
+    A GET form: looking up changes nothing, and a GET takes a read session, never the ledger's write lock."""
+    code = (request.args.get("code") or "").strip()[:40]
+    facts, status = None, 200
+    if code:
+        donation = svc.donation_by_code(db_session(), code)
+        if donation is not None:
+            facts = gift_facts(db_session(), donation)
+        else:
+            status = 404
+    return render_template("web/donations/verify.html", code=code, gift=facts, asked=bool(code)), status
