@@ -136,7 +136,7 @@ def _refuse_nul():
     """NUL is never meaningful in a form, a query or JSON, and PostgreSQL refuses it in text: say so at the
     door (400, naming the field) instead of letting it reach a query. Uploaded files are checked by their
     readers."""
-    fields = [k for source in (request.args, request.form if request.mimetype != "multipart/form-data" else {})
+    fields = [k for source in (request.args, request.form)  # a multipart form's text fields too; files aside
               for k, v in source.items(multi=True) if "\x00" in k or "\x00" in v]
     body = b"" if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded") \
         else request.get_data(cache=True)

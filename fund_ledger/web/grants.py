@@ -1,0 +1,286 @@
+"""Pages for disbursement requests: the grantee's list and form, a request's page with its timeline and
+sources, the manager's review queue (with each fund's available balance), payment, acknowledgement, and
+a fund's tracing page (which gifts paid for which grant, first in, first out).
+
+The patterns of the gift pages: CSRF on every form, POST → redirect → GET with a notice, the service's
+refusal shown on the page with nothing committed, and every step that moves (or promises) money passes
+the form's idempotency key through ``run_once``, so a double click acts once.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+
+from flask import abort, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from ..app import db_session
+from ..db import models as m
+from ..db import repository as repo
+from ..ledger.grants import ACKNOWLEDGED, APPROVED, PAID, STATUS_NAMES_ZH, SUBMITTED
+from ..ledger.money import format_yuan
+from ..security import access, current_actor
+from ..services import disbursements as svc
+from ..services import tracing
+from ..services.errors import Conflict, InvalidInput, NotFound, ServiceError
+from ..services.idempotency import request_fingerprint, run_once
+from ..services.ledger import local_today
+from ..i18n import t
+from . import ACTIVE, bp
+from .donations import _amount_field, _check, _date_field, _open_funds, _refused_here
+from .people import MAX_ID, MESSAGES_ZH, _int_or_none, _notice
+
+READERS = ("grantee", "manager", "auditor")
+STATUS_NAMES_EN = {"submitted": "Submitted", "approved": "Approved", "rejected": "Rejected",
+                   "cancelled": "Cancelled", "paid": "Paid", "acknowledged": "Received"}
+ACTION_NAMES = {"submit": ("提交申请", "submitted"), "approve": ("批准", "approved"), "reject": ("驳回", "rejected"),
+                "cancel": ("撤销", "cancelled"), "pay": ("拨付", "paid"), "acknowledge": ("确认到账", "acknowledged")}
+
+ACTIVE.update({"web.disbursements": ("web.disbursement_detail", "web.new_disbursement", "web.approve_disbursement",
+                                     "web.reject_disbursement", "web.cancel_disbursement", "web.pay_disbursement",
+                                     "web.acknowledge_disbursement", "web.fund_tracing")})
+
+MESSAGES_ZH.update({
+    "1 to 2000 characters: what the money is for": "1 至 2000 个字符：说明资金用途",
+    "up to 100 lines, each an item and a positive amount": "最多 100 行，每行一个项目和正数金额",
+    "a reason (1 to 500 characters) is required": "须填写理由（1 至 500 个字符）",
+    "the payment reference (1 to 64 characters) is required": "须填写付款凭证号（1 至 64 个字符）",
+    "nobody approves a request they submitted": "不能批准自己提交的申请",
+    "you have already approved this request; another manager must approve it too":
+        "您已批准过这份申请，还须另一位基金管理员批准",
+    "out of range": "日期须不早于拨付日期且不晚于今天",
+    "the budget lines must add up to the amount": "预算各行合计须等于申请金额",
+})
+
+
+@bp.app_template_global()
+def status_name(status: str) -> str:
+    return t(STATUS_NAMES_ZH.get(status, status), STATUS_NAMES_EN.get(status, status))
+
+
+@bp.app_template_global()
+def action_name(action: str) -> str:
+    zh, en = ACTION_NAMES.get(action, (action, action))
+    return t(zh, en)
+
+
+def _get(db, disbursement_id: int) -> m.Disbursement:
+    if disbursement_id > MAX_ID:
+        abort(404)
+    try:
+        return svc.get_disbursement(db, current_actor(), disbursement_id)
+    except NotFound:
+        abort(404)
+
+
+def _names(db) -> tuple[dict[int, str], dict[str, m.Fund]]:
+    return ({o.id: o.name for o in db.scalars(select(m.Organisation))},
+            {f.code: f for f in db.scalars(select(m.Fund))})
+
+
+def _budget_lines(text: str, errors: dict) -> list[dict]:
+    """Lines of ``item amount`` (the amount last) as [{"item", "amount"}] in fen."""
+    out, problems = [], []
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        parts = line.rsplit(None, 1)
+        if len(parts) != 2:
+            problems.append(t(f"第 {n} 行：应为“项目 金额”，如 学习用品 12000", f"line {n}: write an item and an amount, "
+                              "e.g. books 12000"))
+            continue
+        found: dict[str, list[str]] = {}
+        amount = _amount_field(found, "amount", parts[1])
+        for (text_,) in found.values():
+            problems.append(t(f"第 {n} 行：{MESSAGES_ZH.get(text_, text_)}", f"line {n}: {text_}"))
+        if amount:
+            out.append({"item": parts[0].strip(), "amount": amount})
+    if problems:
+        errors["budget"] = problems
+    return out
+
+
+# --- lists ----------------------------------------------------------------------------------------------
+
+@bp.get("/disbursements")
+@access(*READERS)
+def disbursements():
+    db = db_session()
+    actor = current_actor()
+    orgs, funds = _names(db)
+    rows, total = svc.list_for(db, actor, per_page=200)
+    today = local_today()
+    context = {"rows": rows, "total": total, "orgs": orgs, "funds": funds, "today": today}
+    if actor.role == "grantee":
+        return render_template("web/grants/mine.html", org_name=orgs.get(actor.organisation_id, ""), **context)
+    money = repo.money_by_fund(db)
+    queue = [r for r in reversed(rows) if r.status == SUBMITTED]
+    approved = [r for r in reversed(rows) if r.status == APPROVED]
+    waiting = sorted((r for r in rows if r.status == PAID), key=lambda r: (r.paid_on, r.id))
+    approvals = {r.id: svc.approvers(db, r) for r in queue}
+    return render_template("web/grants/queue.html", queue=queue, approved=approved, waiting=waiting, money=money,
+                           approvals=approvals, key=str(uuid.uuid4()), **context)
+
+
+def _form_page(db, *, form, key, error=None, errors=None, status=200):
+    return render_template("web/grants/form.html", form=form, key=key, error=error, errors=errors or {},
+                           funds=_open_funds(db), money=repo.money_by_fund(db)), status
+
+
+@bp.route("/disbursements/new", methods=["GET", "POST"])
+@access("grantee")
+def new_disbursement():
+    db = db_session()
+    actor = current_actor()
+    if request.method == "GET":
+        return _form_page(db, form={"fund_id": request.args.get("fund_id", "")}, key=str(uuid.uuid4()))
+    form = request.form
+    key = (form.get("idempotency_key") or "").strip() or None
+    body = {k: form.get(k, "") for k in ("fund_id", "amount", "purpose", "budget")}
+
+    def run():
+        errors: dict[str, list[str]] = {}
+        fund_id = _int_or_none(form.get("fund_id"))
+        if fund_id is None:
+            errors["fund_id"] = ["choose a fund"]
+        amount = _amount_field(errors, "amount", form.get("amount", ""))
+        lines = _budget_lines(form.get("budget", ""), errors)
+        if amount and lines and "budget" not in errors and sum(x["amount"] for x in lines) != amount:
+            errors["budget"] = [t(f"预算各行合计 {format_yuan(sum(x['amount'] for x in lines))}，不等于申请金额 "
+                                  f"{format_yuan(amount)}",
+                                  f"the budget lines add up to {format_yuan(sum(x['amount'] for x in lines))}, "
+                                  f"not {format_yuan(amount)}")]
+        if not (form.get("purpose") or "").strip():
+            errors["purpose"] = ["1 to 2000 characters: what the money is for"]
+        _check(errors, "request")
+        row = svc.submit(db, actor, organisation_id=actor.organisation_id, fund=fund_id, amount=amount,
+                         purpose=form.get("purpose", ""), budget=lines)
+        return 201, {"id": row.id, "amount": row.amount}
+
+    try:
+        _status, answer = run_once(db, actor, key, request_fingerprint("POST", request.path, body), run)
+    except ServiceError as err:
+        new_key = str(uuid.uuid4()) if isinstance(err, Conflict) or key is None else key
+        return _form_page(db, form=form, key=new_key, status=err.status, **_refused_here(err))
+    db.commit()
+    _notice(f"已提交拨款申请 #{answer['id']}：{format_yuan(answer['amount'])}",
+            f"Request #{answer['id']} submitted: {format_yuan(answer['amount'])}")
+    return redirect(url_for("web.disbursement_detail", disbursement_id=answer["id"]))
+
+
+# --- one request ----------------------------------------------------------------------------------------
+
+def _detail_page(db, row: m.Disbursement, *, action=None, form=None, error=None, errors=None, status=200):
+    orgs, funds = _names(db)
+    events = [(e, json.loads(e.detail or "{}")) for e in svc.events(db, row)]
+    entry_number = None
+    if row.payment_entry_id:
+        entry = repo.get_entry(db, row.payment_entry_id)
+        entry_number = entry.number if entry else None
+    return render_template(
+        "web/grants/detail.html", d=row, org_name=orgs.get(row.organisation_id, ""), fund=funds.get(row.fund_code),
+        budget=json.loads(row.budget or "[]"), events=events, sources=tracing.donors_for_disbursement(db, row.id),
+        money=repo.money_by_fund(db).get(row.fund_code), approvals=svc.approvers(db, row), entry_number=entry_number,
+        today=local_today(), key=str(uuid.uuid4()), action=action, form=form or {}, error=error,
+        errors=errors or {}), status
+
+
+@bp.get("/disbursements/<int:disbursement_id>")
+@access(*READERS)
+def disbursement_detail(disbursement_id: int):
+    db = db_session()
+    return _detail_page(db, _get(db, disbursement_id))
+
+
+def _step(disbursement_id: int, action: str, fields: tuple[str, ...], do, zh: str, en: str):
+    """Run one step on a request through ``run_once``; on refusal show the request with the message."""
+    db = db_session()
+    row = _get(db, disbursement_id)
+    actor = current_actor()
+    form = request.form
+    key = (form.get("idempotency_key") or "").strip() or None
+    body = {k: form.get(k, "") for k in fields}
+
+    def run():
+        done = do(db, actor, row.id, form)
+        return 200, {"id": done.id, "status": done.status}
+
+    try:
+        _status, answer = run_once(db, actor, key, request_fingerprint("POST", request.path, body), run)
+    except ServiceError as err:
+        refused = _refused_here(err)
+        row = _get(db, disbursement_id)
+        return _detail_page(db, row, action=action, form=form, status=err.status, **refused)
+    db.commit()
+    _notice(zh, en)
+    target = request.form.get("back") == "queue" and actor.role == "manager"
+    return redirect(url_for("web.disbursements") if target else
+                    url_for("web.disbursement_detail", disbursement_id=disbursement_id))
+
+
+def _date_from(form, name: str) -> date:
+    errors: dict[str, list[str]] = {}
+    value = _date_field(errors, name, form.get(name, ""))
+    _check(errors, "date")
+    return value
+
+
+@bp.post("/disbursements/<int:disbursement_id>/approve")
+@access("manager")
+def approve_disbursement(disbursement_id: int):
+    return _step(disbursement_id, "approve", (), lambda db, a, i, f: svc.approve(db, a, i),
+                 f"已批准拨款申请 #{disbursement_id}", f"Request #{disbursement_id} approved")
+
+
+@bp.post("/disbursements/<int:disbursement_id>/reject")
+@access("manager")
+def reject_disbursement(disbursement_id: int):
+    return _step(disbursement_id, "reject", ("reason",),
+                 lambda db, a, i, f: svc.reject(db, a, i, f.get("reason", "")),
+                 f"已驳回拨款申请 #{disbursement_id}", f"Request #{disbursement_id} rejected")
+
+
+@bp.post("/disbursements/<int:disbursement_id>/cancel")
+@access("grantee", "manager")
+def cancel_disbursement(disbursement_id: int):
+    return _step(disbursement_id, "cancel", ("reason",),
+                 lambda db, a, i, f: svc.cancel(db, a, i, f.get("reason", "")),
+                 f"已撤销拨款申请 #{disbursement_id}", f"Request #{disbursement_id} cancelled")
+
+
+@bp.post("/disbursements/<int:disbursement_id>/pay")
+@access("manager")
+def pay_disbursement(disbursement_id: int):
+    def do(db, actor, ident, form):
+        return svc.pay(db, actor, ident, paid_on=_date_from(form, "paid_on"), reference=form.get("reference", ""))
+    return _step(disbursement_id, "pay", ("paid_on", "reference"), do,
+                 f"已拨付 #{disbursement_id}，记账凭证已生成", f"Request #{disbursement_id} paid and posted")
+
+
+@bp.post("/disbursements/<int:disbursement_id>/acknowledge")
+@access("grantee")
+def acknowledge_disbursement(disbursement_id: int):
+    def do(db, actor, ident, form):
+        return svc.acknowledge(db, actor, ident, received_on=_date_from(form, "received_on"))
+    return _step(disbursement_id, "acknowledge", ("received_on",), do,
+                 f"已确认 #{disbursement_id} 到账", f"Receipt of #{disbursement_id} acknowledged")
+
+
+# --- tracing --------------------------------------------------------------------------------------------
+
+@bp.get("/funds/<int:fund_id>/tracing")
+@access("manager", "auditor")
+def fund_tracing(fund_id: int):
+    db = db_session()
+    fund = db.get(m.Fund, fund_id) if fund_id <= MAX_ID else None
+    if fund is None:
+        abort(404)
+    trace = tracing.trace_fund(db, fund.code)
+    orgs, _funds = _names(db)
+    donors = {d.id: d for d in db.scalars(select(m.Donor).where(m.Donor.id.in_({g.donor_id for g in trace.gifts})))}
+    names = {g.id: tracing.public_name(donors[g.donor_id], g) for g in trace.gifts}
+    return render_template("web/grants/tracing.html", trace=trace, fund=fund, orgs=orgs, names=names,
+                           gifts={g.id: g for g in trace.gifts}, grants={d.id: d for d in trace.grants},
+                           drawn={g.id: sum(a.amount for a in trace.allocations if a.gift == g.id) for g in trace.gifts})
