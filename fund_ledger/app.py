@@ -5,6 +5,7 @@ import os
 from typing import Any
 
 from flask import Flask, g
+from werkzeug.routing import IntegerConverter
 
 from .config import INSTANCE_DIR, PROJECT_ROOT, database_url
 from .db.engine import create_db_engine, read_session, write_session
@@ -75,8 +76,18 @@ def _init_security(app: Flask) -> None:
     init_security(app)
 
 
+class _IdConverter(IntegerConverter):
+    """``<int:...>`` in every route stops at 2**31-1: a bigger id is a 404, never an overflow in the database."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def _register_blueprints(app: Flask) -> None:
     from .api import init_api
+
+    app.url_map.converters["int"] = _IdConverter  # before any route is added
     from .i18n import init_i18n
     from .web import bp as web_bp
 

@@ -15,7 +15,7 @@ from ..services import disbursements as svc
 from ..services.errors import NotFound
 from ..services.organisations import create_organisation
 from . import blp
-from .fields import Money, StrictDate
+from .fields import Id, Money, StrictDate
 from .schemas import IDEMPOTENCY_HEADER, PageQuery, idempotent, page_schema
 
 STATUSES = ["submitted", "approved", "rejected", "cancelled", "paid", "acknowledged"]
@@ -40,8 +40,8 @@ class BudgetLine(Schema):
 
 
 class DisbursementIn(Schema):
-    organisation_id = fields.Integer(required=True, strict=True)
-    fund_id = fields.Integer(required=True, strict=True)
+    organisation_id = Id(required=True)
+    fund_id = Id(required=True)
     amount = Money(required=True)
     purpose = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     budget = fields.List(fields.Nested(BudgetLine), load_default=list, validate=validate.Length(max=100))

@@ -11,7 +11,7 @@ from ..ledger.money import fen_to_str
 from ..security import access, current_actor
 from ..services import donations as svc
 from . import blp
-from .fields import Money, StrictBool, StrictDate
+from .fields import Id, Money, StrictBool, StrictDate
 from .schemas import PageQuery, idempotent as _idempotent, page_schema
 
 BOOK_READERS = ("manager", "auditor")
@@ -47,21 +47,21 @@ class DonorQuery(PageQuery):
 
 
 class DonationIn(Schema):
-    donor_id = fields.Integer(required=True, strict=True)
-    fund_id = fields.Integer(required=True, strict=True)
+    donor_id = Id(required=True)
+    fund_id = Id(required=True)
     amount = Money(required=True)
     received_on = StrictDate(required=True)
     channel = fields.String(required=True, validate=validate.OneOf(list(svc.CHANNEL_ACCOUNTS)))
     reference = fields.String(load_default="", validate=validate.Length(max=64))
     memo = fields.String(load_default="", validate=validate.Length(max=500))
     anonymous = StrictBool(load_default=False)
-    pledge_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    pledge_id = Id(load_default=None, allow_none=True)
 
 
 class DonationOut(Schema):
     id = fields.Integer()
-    donor_id = fields.Integer()
-    fund_id = fields.Integer()
+    donor_id = Id()
+    fund_id = Id()
     fund_code = fields.String()
     amount = fields.String()
     received_on = fields.String()
@@ -79,8 +79,8 @@ class DonationOut(Schema):
 
 
 class DonationQuery(PageQuery):
-    donor_id = fields.Integer()
-    fund_id = fields.Integer()
+    donor_id = Id(strict=False)
+    fund_id = Id(strict=False)
 
 
 class RefundIn(Schema):

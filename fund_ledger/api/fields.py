@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from ..ledger.money import MoneyError, fen_to_str, parse_amount
 
@@ -49,3 +49,15 @@ class StrictBool(fields.Boolean):
         if not isinstance(value, bool):
             raise ValidationError("true or false")
         return value
+
+
+MAX_ID = 2**31 - 1
+"""Ids are 32-bit integers in the database: a larger number names nothing and must not reach it."""
+
+
+class Id(fields.Integer):
+    """A row id: a JSON integer from 1 to 2**31-1 (a bigger one would overflow the column: a 400, not a 500)."""
+
+    def __init__(self, *, strict: bool = True, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID))
+        super().__init__(strict=strict, **kwargs)  # strict in JSON bodies; a query string is always text

@@ -7,9 +7,11 @@ from ..app import db_session
 from ..reports.receipts import VERIFY_PATH, receipt_pdf
 from ..security import access
 from ..services import donations as svc
+from ..services.errors import NotFound
 from . import blp
 
 BOOK_READERS = ("manager", "auditor")
+MAX_ID = 2**31 - 1
 
 
 @blp.route("/donations/<int:donation_id>/receipt.pdf", methods=["GET"])
@@ -19,6 +21,8 @@ BOOK_READERS = ("manager", "auditor")
          responses={"200": {"description": "PDF", "content": {"application/pdf": {}}}})
 @access(*BOOK_READERS)
 def donation_receipt_pdf(donation_id: int):
+    if donation_id > MAX_ID:  # beyond the id column's range: it names nothing (and must not reach the database)
+        raise NotFound(f"no donation {donation_id}")
     session = db_session()
     donation = svc.get_donation(session, donation_id)
     verify_url = (current_app.config.get("PUBLIC_URL") or "").rstrip("/") + VERIFY_PATH

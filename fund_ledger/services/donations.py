@@ -20,7 +20,7 @@ from ..ledger.entries import EntryCode, EntryDraft, Posting
 from ..ledger.money import MAX_AMOUNT_FEN, format_yuan
 from . import audit
 from .actor import Actor
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from .ledger import local_today, post_entries, reverse_entry
 
 CHANNEL_ACCOUNTS = {"bank": "1002", "cash": "1001", "wechat": "1009", "alipay": "1009", "other": "1009"}
@@ -209,7 +209,12 @@ def record_donations(session: Session, actor: Actor, gifts: list[Gift], *, today
             (Posting(CHANNEL_ACCOUNTS[gift.channel], fund.code, debit=gift.amount),
              Posting("4101", fund.code, credit=gift.amount)),
             source=f"donation:{receipt_number(year, next_seq[year])}"))
-    entries = post_entries(session, actor, drafts, today=today, audit_action=None)
+    try:
+        entries = post_entries(session, actor, drafts, today=today, audit_action=None)
+    except ServiceError as err:  # the ledger speaks of entries; the person filled in a gift's date received
+        err.errors = {re.sub(r"^entries\[(\d+)\]\.", r"gifts[\1].", k).replace("accounting_date", "received_on"): v
+                      for k, v in err.errors.items()}
+        raise
     now = repo.utc_now_text()
     rows = [
         dict(donor_id=donor.id, fund_code=fund.code, amount=gift.amount, received_on=gift.received_on,

@@ -54,6 +54,7 @@ NAV = [
     ("web.donors", "捐赠人", "Donors", BOOK_READERS),
     ("web.donations", "捐赠", "Donations", BOOK_READERS),
     ("web.pledges", "认捐", "Pledges", BOOK_READERS),
+    ("web.disbursements", "拨款申请", "Disbursements", ("grantee", "manager", "auditor")),
     ("web.audit_log", "审计日志", "Audit log", ("auditor", "manager", "admin")),
     ("web.users", "用户管理", "Users", ("admin",)),
 ]
@@ -182,3 +183,4 @@ def funds():
 
 from . import people  # noqa: E402,F401
 from . import donations  # noqa: E402,F401
+from . import grants  # noqa: E402,F401

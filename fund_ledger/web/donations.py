@@ -24,7 +24,8 @@ from ..i18n import bi, language, t
 from ..ledger.entries import format_number
 from ..ledger.money import MoneyError, format_yuan, parse_amount
 from ..reports.receipts import (
-    CHANNEL_NAMES_EN, VERIFY_PATH, capital_words, donor_gifts, donor_statement_pdf, gift_facts, receipt_pdf,
+    CHANNEL_NAMES_EN, VERIFY_PATH, capital_words, donor_gifts, donor_statement_pdf, gift_facts, grouped_code,
+    receipt_pdf,
 )
 from ..security import PUBLIC, access, current_actor
 from ..services import donations as svc
@@ -144,10 +145,20 @@ def problem_text(text: str) -> Markup | str:
     return message(text)
 
 
-def _refused_here(err: ServiceError) -> dict:
-    """As the people pages' ``_refused`` (rolled back), with the messages put in the page's language."""
+def _refused_here(err: ServiceError, fields: tuple[str, ...] | None = None,
+                  rename: dict[str, str] | None = None) -> dict:
+    """As the people pages' ``_refused`` (rolled back), with the messages put in the page's language.
+
+    With ``fields``, a message about something the form has no field for (the ledger's ``accounting_date``
+    is the form's ``received_on``; see ``rename``) is put beside the right field or, failing that, in
+    ``unplaced``, shown at the top of the form, so that no message is lost."""
     refused = _refused(err)
-    refused["errors"] = {k: [problem_text(x) for x in v] for k, v in (refused["errors"] or {}).items()}
+    errors = {(rename or {}).get(k, k): [problem_text(x) for x in v] for k, v in (refused["errors"] or {}).items()}
+    refused["errors"] = errors
+    if fields is not None:  # (only then a key more: the grant pages use this too, without fields)
+        unplaced = [x for k, v in errors.items() if k not in fields for x in v]
+        refused["errors"] = {k: v for k, v in errors.items() if k in fields}
+        refused["unplaced"] = Markup("；" if language() == "zh" else "; ").join(unplaced) if unplaced else None
     return refused
 
 
@@ -168,8 +179,6 @@ def _yuan(fen: int) -> str:
 
 @bp.app_template_filter("grouped_code")
 def _grouped_code(code: str) -> str:
-    from ..reports.receipts import grouped_code
-
     return grouped_code(code)
 
 
@@ -277,7 +286,7 @@ def _donor_totals(db, donor_ids: list[int]) -> dict[int, tuple[int, int]]:
     return {donor_id: (int(n), int(total or 0)) for donor_id, n, total in rows}
 
 
-def _donors_page(db, *, form=None, error=None, errors=None, status=200):
+def _donors_page(db, *, form=None, error=None, errors=None, unplaced=None, status=200):
     q = request.args.get("q", "").strip()[:100]
     page = _page_arg()
     query = select(m.Donor)
@@ -356,20 +365,12 @@ def donations():
              .join(m.Fund, m.Fund.code == m.Donation.fund_code)
              .join(m.Entry, m.Entry.id == m.Donation.entry_id)
              .outerjoin(reversal, reversal.reverses_id == m.Donation.entry_id))
-    if fund_code:
-        query = query.where(m.Donation.fund_code == fund_code)
-    if donor_id:
-        query = query.where(m.Donation.donor_id == donor_id)
-    if batch_id:
-        query = query.where(m.Donation.import_batch_id == batch_id)
-    count_query = select(func.count(), func.coalesce(func.sum(m.Donation.amount), 0))
-    if fund_code:
-        count_query = count_query.where(m.Donation.fund_code == fund_code)
-    if donor_id:
-        count_query = count_query.where(m.Donation.donor_id == donor_id)
-    if batch_id:
-        count_query = count_query.where(m.Donation.import_batch_id == batch_id)
-    total, total_amount = db.execute(count_query).one()
+    conditions = [c for c, wanted in ((m.Donation.fund_code == fund_code, fund_code),
+                                      (m.Donation.donor_id == donor_id, donor_id),
+                                      (m.Donation.import_batch_id == batch_id, batch_id)) if wanted]
+    query = query.where(*conditions)
+    total, total_amount = db.execute(select(func.count(), func.coalesce(func.sum(m.Donation.amount), 0))
+                                     .where(*conditions)).one()
     rows = [
         {"d": d, "donor": donor, "fund_name": fund_name, "entry": format_number(ey, es),
          "refund_entry": format_number(ry, rs) if ry else None,
@@ -385,13 +386,15 @@ def donations():
                            fund_code=fund_code, donor=donor, batch=batch, filters=filters)
 
 
-def _donation_form_page(db, *, form, key: str, error=None, errors=None, status=200, typed_amount: int | None = None):
+def _donation_form_page(db, *, form, key: str, error=None, errors=None, unplaced=None, status=200,
+                        typed_amount: int | None = None):
     chosen = _int_or_none(form.get("donor_id"))
     donor_q = request.args.get("donor_q", "").strip()[:100]
     open_pledges = [s for s in pledge_svc.pledge_statuses(db, local_today()) if s.outstanding > 0]
     donor_names = {d.id: d.name for d in db.scalars(select(m.Donor).where(
         m.Donor.id.in_({s.pledge.donor_id for s in open_pledges})))} if open_pledges else {}
     return render_template("web/donations/donation_form.html", form=form, key=key, error=error, errors=errors or {},
+                           unplaced=unplaced,
                            donors=_donor_choices(db, donor_q, chosen), donor_q=donor_q, funds=_open_funds(db),
                            channels=svc.CHANNEL_NAMES, pledges=open_pledges, pledge_donors=donor_names,
                            fund_names={f.code: f.name for f in db.scalars(select(m.Fund))},
@@ -443,7 +446,7 @@ def new_donation():
             pass
         new_key = str(uuid.uuid4()) if isinstance(err, Conflict) or key is None else key
         return _donation_form_page(db, form=form, key=new_key, typed_amount=typed, status=err.status,
-                                   **_refused_here(err))
+                                   **_refused_here(err, DONATION_FIELDS, {"accounting_date": "received_on"}))
     db.commit()
     if recorded:
         d = recorded[0]
@@ -455,13 +458,14 @@ def new_donation():
     return redirect(url_for("web.donation_detail", donation_id=answer["id"]))
 
 
-def _donation_page(db, donation_id: int, *, form=None, action=None, error=None, errors=None, status=200):
+def _donation_page(db, donation_id: int, *, form=None, action=None, error=None, errors=None, unplaced=None,
+                   status=200):
     donation = _get_or_404(svc.get_donation, db, donation_id)
     facts = gift_facts(db, donation)
     pledge = db.get(m.Pledge, donation.pledge_id) if donation.pledge_id else None
     batch = db.get(m.ImportBatch, donation.import_batch_id) if donation.import_batch_id else None
     return render_template("web/donations/donation.html", gift=facts, pledge=pledge, batch=batch,
-                           form=form or {}, action=action, error=error, errors=errors or {},
+                           form=form or {}, action=action, error=error, errors=errors or {}, unplaced=unplaced,
                            key=(form or {}).get("idempotency_key") or str(uuid.uuid4()),
                            today=local_today()), status
 
@@ -507,7 +511,7 @@ def refund_donation(donation_id: int):
     try:
         _status, answer = run_once(db, current_actor(), key, request_fingerprint("POST", request.path, body), run)
     except ServiceError as err:
-        refused = _refused_here(err)
+        refused = _refused_here(err, ("reason", "on"), {"accounting_date": "on"})
         if isinstance(err, Conflict) and err.code == "idempotency_key_reused":
             form = {**form, "idempotency_key": ""}
         return _donation_page(db, donation_id, form=form, action="refund", status=err.status, **refused)
@@ -525,9 +529,7 @@ def official_receipt(donation_id: int):
     try:
         donation = svc.set_official_receipt(db, current_actor(), donation_id, form.get("number", ""))
     except ServiceError as err:
-        refused = _refused_here(err)
-        if "official_receipt_number" in refused["errors"]:
-            refused["errors"]["number"] = refused["errors"].pop("official_receipt_number")
+        refused = _refused_here(err, ("number",), {"official_receipt_number": "number"})
         return _donation_page(db, donation_id, form=form, action="official", status=err.status, **refused)
     db.commit()
     _notice(f"已登记公益事业捐赠票据号 {donation.official_receipt_number}",
@@ -580,7 +582,7 @@ def import_donations_page():
 
 # --- pledges --------------------------------------------------------------------------------------------
 
-def _pledges_page(db, *, form=None, error=None, errors=None, status=200):
+def _pledges_page(db, *, form=None, error=None, errors=None, unplaced=None, status=200):
     today = local_today()
     only_overdue = request.args.get("overdue") == "1"
     statuses = pledge_svc.pledge_statuses(db, today)

@@ -82,6 +82,16 @@ EXPECTED: dict[str, set[str]] = {
     "api.cancel_disbursement": {"grantee", "manager"},
     "api.pay_disbursement": {"manager"},
     "api.acknowledge_disbursement": {"grantee"},
+    # the grant pages: a grantee asks, cancels and acknowledges; a manager reviews and pays; an auditor reads
+    "web.disbursements": {"grantee", "manager", "auditor"},
+    "web.new_disbursement": {"grantee"},
+    "web.disbursement_detail": {"grantee", "manager", "auditor"},
+    "web.approve_disbursement": {"manager"},
+    "web.reject_disbursement": {"manager"},
+    "web.cancel_disbursement": {"grantee", "manager"},
+    "web.pay_disbursement": {"manager"},
+    "web.acknowledge_disbursement": {"grantee"},
+    "web.fund_tracing": BOOKS,
 }
 
 
