@@ -109,9 +109,6 @@ def test_a_missing_file_is_a_usage_error(run, ledger, tmp_path):
     assert result.exit_code == 2 and "does not exist" in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a row dated in a closed period is reported by the CLI as "
-                   "'entries[1].accounting_date: period 2026-09 is closed ...' (0-based index, ledger field) "
-                   "instead of 'row 3, received_on: ...' (services/imports.py does not check closed periods)")
 def test_a_row_in_a_closed_period_is_named_by_row(run, ledger, tmp_path):
     with write_session(ledger) as session, session.begin():
         close_period(session, MANAGER, "2026-09", today=date(2026, 11, 27))

@@ -6,6 +6,7 @@ either every row is recorded or none; importing the same file again records noth
 from __future__ import annotations
 
 import csv
+import re
 import hashlib
 import io
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from ..ledger.money import MoneyError, parse_amount
 from . import audit
 from .actor import Actor
 from .donations import CHANNEL_ACCOUNTS, KINDS, Gift, _require_manager, record_donations
-from .errors import InvalidInput
+from .errors import InvalidInput, RuleBroken
 from .ledger import local_today
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -234,7 +235,17 @@ def import_donations(session: Session, actor: Actor, data: bytes, filename: str,
     session.flush()
     gifts = [Gift(donor_id=known[(r.donor, r.kind)].id, fund=r.fund, amount=r.amount,
                   received_on=r.received_on, channel=r.channel, reference=r.reference, memo=r.memo) for r in parsed]
-    record_donations(session, actor, gifts, today=today, import_batch_id=batch.id)
+    try:
+        record_donations(session, actor, gifts, today=today, import_batch_id=batch.id)
+    except ImportErrors:
+        raise
+    except (InvalidInput, RuleBroken) as err:  # the ledger's rules (a closed month, ...): name the spreadsheet row
+        problems = []
+        for key, messages in err.errors.items():
+            found = re.match(r"gifts\[(\d+)\]\.(\w+)$", key)
+            for message in messages:
+                problems.append((parsed[int(found[1])].number, found[2], message) if found else (0, key, message))
+        raise ImportErrors(problems=sorted(problems)) from err
     audit.record(session, actor, "donation.import", object_type="import_batch", object_id=batch.id,
                  detail={"file": batch.filename, "sha256": digest, "rows": batch.rows, "total": batch.total,
                          "new_donors": len(new), "encoding": encoding})

@@ -21,7 +21,7 @@ from fund_ledger.services import donations as svc
 from fund_ledger.services.actor import Actor
 from fund_ledger.services.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken, ServiceError
 from fund_ledger.services.periods import close_period
-from fund_ledger.services.pledges import create_pledge, overdue_pledges, pledge_statuses
+from fund_ledger.services.pledges import create_pledge, get_pledge, overdue_pledges, pledge_statuses
 from fund_ledger.services.verify import verify_ledger
 from tests.factories import MANAGER, TODAY, grant_draft, make_fund, post
 
@@ -257,14 +257,17 @@ def test_a_gift_dated_in_a_closed_month_is_refused_and_nothing_is_written(sessio
     assert record(session, gift(donor.id, day=date(2026, 10, 1))).receipt_seq == 1  # the number was not used up
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a gift dated in a closed period is refused under the ledger's field "
-                   "name 'accounting_date' (services/donations.py record_donations -> post_entries), not "
-                   "'received_on', the field the fund manager filled in")
-def test_a_gift_dated_in_a_closed_month_names_the_date_received(session, donor):
+@pytest.mark.parametrize("day", [date(2026, 9, 15), date(1999, 12, 31)], ids=["closed-month", "before-the-books"])
+def test_a_gift_dated_where_the_books_refuse_names_the_date_received(session, donor, day):
     close_period(session, MANAGER, "2026-09", today=TODAY)
+    before = counts(session)
     with pytest.raises(ServiceError) as err:
-        record(session, gift(donor.id, day=date(2026, 9, 15)))
-    assert "received_on" in err.value.errors, err.value.errors
+        record(session, gift(donor.id, day=day))
+    assert list(err.value.errors) == ["received_on"], err.value.errors
+    with pytest.raises(ServiceError) as err:
+        svc.record_donations(session, MANAGER, [gift(donor.id), gift(donor.id, day=day)], today=TODAY)
+    assert list(err.value.errors) == ["gifts[1].received_on"], err.value.errors
+    assert counts(session) == before
 
 
 @pytest.mark.xfail(strict=True, reason="BUG: a donor id beyond the column's range reaches the database "
@@ -455,6 +458,13 @@ def test_a_pledge_needs_a_known_donor_and_fund(session, donor):
         create_pledge(session, MANAGER, donor_id=donor.id + 50, fund="AILILIANG", instalments=[(DAY, 1)])
     with pytest.raises(NotFound):
         create_pledge(session, MANAGER, donor_id=donor.id, fund="NOPE", instalments=[(DAY, 1)])
+    with pytest.raises(InvalidInput) as err:
+        create_pledge(session, MANAGER, donor_id=donor.id, fund="AILILIANG", instalments=[(DAY, 1)], memo="m" * 501)
+    assert "memo" in err.value.errors
+    with pytest.raises(NotFound):
+        get_pledge(session, 424242)
+    assert get_pledge(session, create_pledge(session, MANAGER, donor_id=donor.id, fund="AILILIANG",
+                                             instalments=[(DAY, 1)]).id).fund_code == "AILILIANG"
 
 
 # ---------------------------------------------------------------------------------------------- the whole story
