@@ -85,6 +85,9 @@ SQLITE_DROP = [
 ]
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
+# The checking functions plan every call afresh (plan_cache_mode = force_custom_plan): PL/pgSQL would
+# otherwise keep a generic plan made while the journal was tiny (a sequential scan of entries) for the
+# whole life of a connection, and each entry would read the whole journal (docs/benchmarks.md).
 # The same rules as plpgsql triggers, with the same ordering: postings first, then the entry, whose
 # insert checks and seals them. The key from postings to entries is deferred to commit.
 POSTGRESQL_GUARDS = [
@@ -113,7 +116,8 @@ POSTGRESQL_GUARDS = [
     END $$""",
     "CREATE TRIGGER postings_sealed BEFORE INSERT ON postings "
     "FOR EACH ROW EXECUTE FUNCTION fund_ledger_posting_sealed()",
-    f"""CREATE FUNCTION fund_ledger_entry_check() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE FUNCTION fund_ledger_entry_check() RETURNS trigger LANGUAGE plpgsql
+    SET plan_cache_mode = force_custom_plan AS $$
     DECLARE expected text;
     BEGIN
       IF NEW.id = 1 THEN expected := '{GENESIS}';
@@ -137,7 +141,8 @@ POSTGRESQL_GUARDS = [
       RETURN NEW;
     END $$""",
     "CREATE TRIGGER entries_check BEFORE INSERT ON entries FOR EACH ROW EXECUTE FUNCTION fund_ledger_entry_check()",
-    """CREATE FUNCTION fund_ledger_entry_post() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE FUNCTION fund_ledger_entry_post() RETURNS trigger LANGUAGE plpgsql
+    SET plan_cache_mode = force_custom_plan AS $$
     BEGIN
       INSERT INTO account_balances AS b (account_code, fund_code, debits_posted, credits_posted, debits_pending, credits_pending)
       WITH lines AS MATERIALIZED (SELECT account_code, fund_code, debit, credit FROM postings WHERE entry_id = NEW.id)

@@ -42,7 +42,8 @@ POSTGRESQL_GUARDS = [
     "FOR EACH ROW EXECUTE FUNCTION fund_ledger_append_only()",
     "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
     "FOR EACH STATEMENT EXECUTE FUNCTION fund_ledger_append_only()",
-    f"""CREATE FUNCTION fund_ledger_audit_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE FUNCTION fund_ledger_audit_chain() RETURNS trigger LANGUAGE plpgsql
+    SET plan_cache_mode = force_custom_plan AS $$
     DECLARE expected text;
     BEGIN
       IF NEW.id = 1 THEN expected := '{GENESIS}';

@@ -44,7 +44,8 @@ SQLITE_DROP = [f"DROP TRIGGER IF EXISTS {n}" for n in
                 "disbursement_events_no_delete", "disbursements_no_delete", "disbursements_fixed")]
 
 POSTGRESQL_GUARDS = [
-    f"""CREATE FUNCTION fund_ledger_reserve_check() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE FUNCTION fund_ledger_reserve_check() RETURNS trigger LANGUAGE plpgsql
+    SET plan_cache_mode = force_custom_plan AS $$
     BEGIN
       IF {_RESERVE_CHECK.format(old="(CASE WHEN TG_OP = 'UPDATE' THEN OLD.credits_pending ELSE 0 END)")} THEN
         RAISE EXCEPTION 'fund_ledger: a fund would promise more than it holds' USING ERRCODE = 'check_violation';
