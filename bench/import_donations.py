@@ -159,7 +159,7 @@ def main() -> None:
             if db == "pg":
                 drop_pg("fl_bench_import")
     fresh_sqlite("/tmp/fl_bench_import.sqlite3")
-    save(f"import_donations_{a.rows}", {"args": vars(a), "file": spec, "runs": runs, "pg": PG_BASE})
+    save(f"import_donations_{a.rows}_{'_'.join(a.db)}", {"args": vars(a), "file": spec, "runs": runs, "pg": PG_BASE})
 
 
 if __name__ == "__main__":

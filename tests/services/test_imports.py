@@ -268,32 +268,50 @@ def test_a_future_date_is_refused(session, funds):
     assert "future" in errors["row 2, received_on"][0]
 
 
+NAMED_BY_THE_LEDGER = pytest.mark.xfail(strict=True, reason=(
+    "BUG: services/imports.py parse_rows does not check a fund's end date nor control characters in the donor's "
+    "name; record_donations refuses them later and import_donations maps its error keys to rows, but under the "
+    "wrong column: 'row 3, fund_id' (the file's column is 'fund'), and 'row 3, memo' for a bad donor name "
+    "(the name goes into the entry's memo, which the ledger refuses)"))
 ROW_CASES = [
-    ("closed period", ["李红梅", "person", "爱力量", "1", "2026-09-09", ""], "received_on"),
-    ("before the books", ["李红梅", "person", "爱力量", "1", "1999-12-31", ""], "received_on"),
-    ("fund ended", ["李红梅", "person", "SUMMER", "1", "2026-10-09", ""], "fund"),
-    ("memo control character", ["李红梅", "person", "爱力量", "1", "2026-10-09", "a\x07b"], "memo"),
-    ("donor control character", ["李红梅\x07", "person", "爱力量", "1", "2026-10-09", ""], "donor"),
+    pytest.param(["李红梅", "person", "爱力量", "1", "2026-09-09", ""], "received_on", id="closed period"),
+    pytest.param(["李红梅", "person", "爱力量", "1", "1999-12-31", ""], "received_on", id="before the books"),
+    pytest.param(["李红梅", "person", "SUMMER", "1", "2026-10-09", ""], "fund", id="fund ended",
+                 marks=NAMED_BY_THE_LEDGER),
+    pytest.param(["李红梅", "person", "爱力量", "1", "2026-10-09", "a\x07b"], "memo", id="memo control character"),
+    pytest.param(["李红梅\x07", "person", "爱力量", "1", "2026-10-09", ""], "donor", id="donor control character",
+                 marks=NAMED_BY_THE_LEDGER),
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: services/imports.py parse_rows does not check what record_donations "
-                   "and post_entries check later (a closed period, a date before 2000-01-01, a fund past its end "
-                   "date, control characters in memo or donor): those rows are refused as RuleBroken/InvalidInput "
-                   "keyed by a 0-based list index ('gifts[1].received_on', 'gifts[1].fund_id', 'gifts[1].memo' - "
-                   "also for a bad donor name, which goes into the entry's memo; 'received_on' with no index for a "
-                   "date before 2000), not ImportErrors by the spreadsheet's row and column; and the new donors "
-                   "and the import batch are already flushed when the refusal comes")
-@pytest.mark.parametrize("case, row, column", ROW_CASES, ids=[c[0] for c in ROW_CASES])
-def test_every_refusal_of_a_row_names_its_row_and_column(session, funds, case, row, column):
+def _import_with_a_refused_second_row(session, row):
     close_period(session, MANAGER, "2026-09", today=TODAY)
     make_fund(session, code="SUMMER", name="暑期课堂", end_date=date(2026, 8, 31))
     before = counts(session)
     with pytest.raises(ServiceError) as err:
         imp(session, csv_bytes([["王秀兰", "person", "爱力量", "1", "2026-10-08", ""], row],
                                header=EN[:5] + ["memo"]))
-    assert isinstance(err.value, ImportErrors) and f"row 3, {column}" in err.value.errors, err.value.errors
-    assert counts(session) == before  # today the donors and the batch are flushed before the late refusal
+    return err.value, before
+
+
+@pytest.mark.parametrize("row, column", ROW_CASES)
+def test_every_refusal_of_a_row_names_its_row_and_column(session, funds, row, column):
+    err, _ = _import_with_a_refused_second_row(session, row)
+    assert isinstance(err, ImportErrors) and list(err.errors) == [f"row 3, {column}"], err.errors
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG (latent): when the ledger refuses a row late (a closed month, a date before 2000, a fund past its end, "
+    "control characters), import_donations (services/imports.py) has already flushed the new donors and the "
+    "import_batches row into the caller's transaction before raising ImportErrors('... nothing was recorded'). "
+    "The CLI and the import page roll back, so nothing stays today; a caller that commits after the refusal "
+    "would keep the donors and a batch row whose file hash makes the corrected re-import of the same file "
+    "'already imported' with no gifts. Check everything before the first write, or run the writes in a "
+    "savepoint (session.begin_nested()) rolled back on refusal"))
+def test_a_late_refusal_leaves_nothing_in_the_callers_transaction(session, funds):
+    err, before = _import_with_a_refused_second_row(session, ["李红梅", "person", "爱力量", "1", "2026-09-09", ""])
+    assert isinstance(err, ImportErrors)
+    assert counts(session) == before
 
 
 def test_blank_lines_at_the_end_are_ignored(session, funds):
