@@ -18,7 +18,7 @@ from ..db import models as m
 from ..db import repository as repo
 from ..db.engine import lock_ledger
 from ..ledger.entries import EntryCode, EntryDraft, Posting
-from ..ledger.grants import APPROVED, PAID, SUBMITTED, next_state
+from ..ledger.grants import ACKNOWLEDGED, APPROVED, PAID, SUBMITTED, next_state
 from ..ledger.money import MAX_AMOUNT_FEN, format_yuan
 from . import audit
 from .actor import Actor
@@ -53,9 +53,15 @@ def _event(session: Session, actor: Actor, row: m.Disbursement, action: str, bef
 
 
 def submit(session: Session, actor: Actor, *, organisation_id: int, fund, amount: int, purpose: str,
-           budget: list[dict] | None = None) -> m.Disbursement:
-    """A request from a grantee for its own organisation, or from a manager on a grantee's behalf."""
+           budget: list[dict] | None = None, programme_id: int | None = None,
+           today: date | None = None) -> m.Disbursement:
+    """A request from a grantee for its own organisation, or from a manager on a grantee's behalf.
+
+    A request within a grant programme must be from one of its organisations, from its fund, and made
+    within its dates.
+    """
     from .donations import find_fund
+    from .programmes import programme_problem
 
     if actor.role == "grantee":
         if organisation_id != actor.organisation_id:
@@ -84,16 +90,20 @@ def submit(session: Session, actor: Actor, *, organisation_id: int, fund, amount
     elif lines and sum(x["amount"] for x in lines) != amount:
         errors["budget"] = [f"the budget lines add up to {format_yuan(sum(x['amount'] for x in lines))}, "
                             f"not {format_yuan(amount) if type(amount) is int else amount}"]
+    if programme_id is not None and "organisation_id" not in errors and fund_row is not None:
+        if problem := programme_problem(session, programme_id, organisation_id, fund_row.code, today or local_today()):
+            errors["programme_id"] = [problem]
     if errors:
         raise InvalidInput("the request is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
-    row = m.Disbursement(organisation_id=organisation_id, fund_code=fund_row.code, amount=amount, purpose=purpose,
+    row = m.Disbursement(programme_id=programme_id, organisation_id=organisation_id, fund_code=fund_row.code, amount=amount, purpose=purpose,
                          budget=json.dumps([{"item": str(x["item"]).strip(), "amount": x["amount"]} for x in lines],
                                            ensure_ascii=False),
                          status=SUBMITTED, approvals_needed=2 if amount > dual_approval_above() else 1,
                          submitted_by=actor.username, submitted_at=repo.utc_now_text())
     session.add(row)
     session.flush()
-    _event(session, actor, row, "submit", None, {"amount": amount, "fund": fund_row.code})
+    _event(session, actor, row, "submit", None, {"amount": amount, "fund": fund_row.code,
+                                                 **({"programme": programme_id} if programme_id else {})})
     return row
 
 
@@ -140,6 +150,12 @@ def approve(session: Session, actor: Actor, disbursement_id: int) -> m.Disbursem
             have = available.available if available else 0
             raise RuleBroken(f"fund {row.fund_code} has {format_yuan(max(have, 0))} available; "
                              f"this request needs {format_yuan(row.amount)}", code="insufficient_funds")
+        if row.programme_id is not None:
+            from .programmes import programme_room
+            room = programme_room(session, row.programme_id)
+            if room < row.amount:
+                raise RuleBroken(f"the programme's budget has {format_yuan(max(room, 0))} left; this request needs "
+                                 f"{format_yuan(row.amount)}", code="programme_budget")
         _reserve(session, row, +1)
         row.status = APPROVED
     session.flush()
@@ -209,13 +225,138 @@ def acknowledge(session: Session, actor: Actor, disbursement_id: int, *, receive
     return row
 
 
+def current_report(session: Session, row: m.Disbursement) -> m.DisbursementReport | None:
+    """The request's latest use report (an earlier one may have been sent back)."""
+    return session.scalar(select(m.DisbursementReport).where(m.DisbursementReport.disbursement_id == row.id)
+                          .order_by(m.DisbursementReport.id.desc()).limit(1))
+
+
+def submit_report(session: Session, actor: Actor, disbursement_id: int, *, spent: int, returned: int,
+                  narrative: str, lines: list[dict] | None = None) -> m.DisbursementReport:
+    """The grantee (or a manager for it) reports how the money was spent and what goes back to the fund.
+
+    ``spent + returned`` is the whole amount paid; the spending lines, when given, add up to ``spent``.
+    The money returned is put back into the fund when a manager receives the report and the transfer.
+    """
+    if actor.role not in ("grantee", "manager", "system"):
+        raise Forbidden("only the grantee or a fund manager submits a use report")
+    lock_ledger(session)
+    row = get_disbursement(session, actor, disbursement_id)
+    session.refresh(row)
+    if row.status != ACKNOWLEDGED:
+        raise RuleBroken(f"a use report follows the acknowledgement of the money; this request is {row.status}",
+                         code="wrong_state")
+    earlier = current_report(session, row)
+    if earlier is not None and earlier.status != "sent_back":
+        raise Conflict(f"this request already has a use report ({earlier.status})", code="already_reported")
+    errors: dict[str, list[str]] = {}
+    for name, value in (("spent", spent), ("returned", returned)):
+        if type(value) is not int or not 0 <= value <= MAX_AMOUNT_FEN:
+            errors[name] = ["an amount of at least ¥0.00"]
+    if not errors and spent + returned != row.amount:
+        errors["returned"] = [f"spent ({format_yuan(spent)}) and returned ({format_yuan(returned)}) add up to "
+                              f"{format_yuan(spent + returned)}, not the {format_yuan(row.amount)} paid"]
+    narrative = narrative.strip() if isinstance(narrative, str) else ""
+    if not narrative or len(narrative) > 5000:
+        errors["narrative"] = ["1 to 5000 characters: what the money did"]
+    lines = lines or []
+    if not isinstance(lines, list) or len(lines) > 100 or any(
+            not isinstance(x, dict) or not str(x.get("item", "")).strip() or type(x.get("amount")) is not int
+            or x["amount"] <= 0 for x in lines):
+        errors["lines"] = ["up to 100 lines, each an item and a positive amount"]
+    elif lines and "spent" not in errors and sum(x["amount"] for x in lines) != spent:
+        errors["lines"] = [f"the spending lines add up to {format_yuan(sum(x['amount'] for x in lines))}, "
+                           f"not the {format_yuan(spent)} spent"]
+    if errors:
+        raise InvalidInput("the use report is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()),
+                           errors)
+    report = m.DisbursementReport(
+        disbursement_id=row.id, spent=spent, returned=returned, narrative=narrative,
+        lines=json.dumps([{"item": str(x["item"]).strip(), "amount": x["amount"]} for x in lines], ensure_ascii=False),
+        submitted_by=actor.username, submitted_at=repo.utc_now_text(), status="submitted", decision_note="")
+    session.add(report)
+    session.flush()
+    _event(session, actor, row, "report", row.status, {"report": report.id, "spent": spent, "returned": returned})
+    return report
+
+
+def _open_report(session: Session, actor: Actor, disbursement_id: int) -> tuple[m.Disbursement, m.DisbursementReport]:
+    if actor.role not in ("manager", "system"):
+        raise Forbidden("only a fund manager decides on a use report")
+    lock_ledger(session)
+    row = get_disbursement(session, actor, disbursement_id)
+    report = current_report(session, row)
+    if report is None or report.status != "submitted":
+        raise RuleBroken("this request has no use report waiting for a decision", code="wrong_state")
+    if report.submitted_by == actor.username:
+        raise RuleBroken("nobody receives a report they submitted", code="own_report")
+    return row, report
+
+
+def receive_report(session: Session, actor: Actor, disbursement_id: int, *, note: str = "",
+                   returned_on: date | None = None, return_reference: str = "",
+                   today: date | None = None) -> m.DisbursementReport:
+    """Mark the use report received; money returned is posted back into the fund (and its restriction)."""
+    row, report = _open_report(session, actor, disbursement_id)
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise InvalidInput("the note is at most 500 characters", {"note": ["too long"]})
+    entry = None
+    if report.returned:
+        return_reference = (return_reference or "").strip()
+        errors: dict[str, list[str]] = {}
+        if type(returned_on) is not date or returned_on < row.paid_on or returned_on > (today or local_today()):
+            errors["returned_on"] = [f"the day the money came back: on or after the payment "
+                                     f"({row.paid_on.isoformat()}) and not in the future"]
+        if not return_reference or len(return_reference) > 64:
+            errors["return_reference"] = ["the bank reference of the money returned (1 to 64 characters)"]
+        if errors:
+            raise InvalidInput("the return is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()),
+                               errors)
+        fund = session.scalar(select(m.Fund).where(m.Fund.code == row.fund_code))
+        org = session.get(m.Organisation, row.organisation_id)
+        lines = [Posting(BANK, fund.code, debit=report.returned), Posting(GRANT_EXPENSE, fund.code, credit=report.returned)]
+        if fund.restricted:  # money not spent on the purpose is restricted again
+            lines += [Posting("3101", fund.code, debit=report.returned), Posting("3102", fund.code, credit=report.returned)]
+        entry = post_entry(session, actor, EntryDraft(
+            returned_on, EntryCode.RETURN, f"{org.name}退回未使用资助款（申请 {row.id}，凭证 {return_reference}）",
+            tuple(lines), source=f"disbursement:{row.id}:return"), today=today or local_today(), audit_action=None)
+        report.return_entry_id, report.returned_on, report.return_reference = entry.seq, returned_on, return_reference
+    report.status, report.decided_by, report.decided_at, report.decision_note = (
+        "received", actor.username, repo.utc_now_text(), note)
+    session.flush()
+    _event(session, actor, row, "report_received", row.status,
+           {"report": report.id, "returned": report.returned, **({"entry": entry.number} if entry else {})})
+    return report
+
+
+def send_back_report(session: Session, actor: Actor, disbursement_id: int, reason: str) -> m.DisbursementReport:
+    """Return the use report to the grantee, with the reason; they submit a new one."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise InvalidInput("a reason (1 to 500 characters) is required", {"reason": ["required"]})
+    row, report = _open_report(session, actor, disbursement_id)
+    report.status, report.decided_by, report.decided_at, report.decision_note = (
+        "sent_back", actor.username, repo.utc_now_text(), reason)
+    session.flush()
+    _event(session, actor, row, "report_sent_back", row.status, {"report": report.id, "reason": reason})
+    return report
+
+
 def events(session: Session, row: m.Disbursement) -> list[m.DisbursementEvent]:
     return list(session.scalars(select(m.DisbursementEvent).where(m.DisbursementEvent.disbursement_id == row.id)
                                 .order_by(m.DisbursementEvent.id)))
 
 
-def list_for(session: Session, actor: Actor, *, status: str | None = None, page: int = 1, per_page: int = 50):
+def list_for(session: Session, actor: Actor, *, status: str | None = None, organisation_id: int | None = None,
+             fund_code: str | None = None, programme_id: int | None = None, page: int = 1, per_page: int = 50):
     q = select(m.Disbursement)
+    if organisation_id is not None:
+        q = q.where(m.Disbursement.organisation_id == organisation_id)
+    if fund_code is not None:
+        q = q.where(m.Disbursement.fund_code == fund_code)
+    if programme_id is not None:
+        q = q.where(m.Disbursement.programme_id == programme_id)
     if actor.role == "grantee":
         q = q.where(m.Disbursement.organisation_id == actor.organisation_id)
     elif actor.role not in ("manager", "auditor", "system"):
@@ -227,5 +368,6 @@ def list_for(session: Session, actor: Actor, *, status: str | None = None, page:
     return rows, total
 
 
-__all__ = ["submit", "approve", "reject", "cancel", "pay", "acknowledge", "get_disbursement", "events", "list_for"]
+__all__ = ["submit", "approve", "reject", "cancel", "pay", "acknowledge", "get_disbursement", "events", "list_for",
+           "submit_report", "receive_report", "send_back_report", "current_report"]
 

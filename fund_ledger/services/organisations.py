@@ -9,7 +9,7 @@ from ..db.repository import utc_now_text
 from ..ledger.credit_code import credit_code_error
 from . import audit
 from .actor import Actor
-from .errors import Conflict, Forbidden, InvalidInput
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
 def create_organisation(session: Session, actor: Actor, *, name: str, credit_code: str, contact: str = "") -> m.Organisation:
@@ -32,4 +32,30 @@ def create_organisation(session: Session, actor: Actor, *, name: str, credit_cod
     session.flush()
     audit.record(session, actor, "organisation.create", object_type="organisation", object_id=org.id,
                  detail={"name": name, "credit_code": credit_code})
+    return org
+
+
+def update_bank_account(session: Session, actor: Actor, organisation_id: int, *, bank_name: str,
+                        bank_account: str) -> m.Organisation:
+    """Record where an organisation's grants are paid (seen by managers and auditors only)."""
+    if actor.role not in ("manager", "system"):
+        raise Forbidden("only a fund manager records bank accounts")
+    org = session.get(m.Organisation, organisation_id) if type(organisation_id) is int and 0 < organisation_id < 2**31 else None
+    if org is None:
+        raise NotFound(f"no organisation {organisation_id}")
+    bank_name = bank_name.strip() if isinstance(bank_name, str) else ""
+    account = "".join((bank_account or "").split()) if isinstance(bank_account, str) else ""
+    errors: dict[str, list[str]] = {}
+    if not bank_name or len(bank_name) > 100:
+        errors["bank_name"] = ["the bank and branch, 1 to 100 characters"]
+    if not account.isdigit() or not 8 <= len(account) <= 30:
+        errors["bank_account"] = ["8 to 30 digits"]
+    if errors:
+        raise InvalidInput("the bank account is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
+    # the audit log is read by administrators too: it keeps the bank's name and the account's last digits only
+    before = {"bank_name": org.bank_name, "bank_account_ends": org.bank_account[-4:]}
+    org.bank_name, org.bank_account = bank_name, account
+    session.flush()
+    audit.record(session, actor, "organisation.bank_account", object_type="organisation", object_id=org.id,
+                 detail={"before": before, "after": {"bank_name": bank_name, "bank_account_ends": account[-4:]}})
     return org

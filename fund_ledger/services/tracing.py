@@ -2,7 +2,8 @@
 
 A fund's gifts are its donations in (received_on, id) order, refunded ones left out (a gift is refunded
 when its entry was reversed); its grants are the paid (and acknowledged) disbursements in (paid_on, id)
-order. ``allocate_fifo`` pairs them: each grant draws on the oldest gifts not yet drawn on.
+order, each counted net of what its grantee returned (a received use report). ``allocate_fifo`` pairs
+them: each grant draws on the oldest gifts not yet drawn on, so money returned flows on to later grants.
 """
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ class Trace:
     gifts: list[m.Donation]
     grants: list[m.Disbursement]
     allocations: list[Allocation]
+    net: dict[int, int]
+    """Each grant's amount less what its grantee returned."""
 
     @property
     def total_gifts(self) -> int:
@@ -40,7 +43,7 @@ class Trace:
 
     @property
     def total_grants(self) -> int:
-        return sum(g.amount for g in self.grants)
+        return sum(self.net.values())
 
     def unspent(self, donation_id: int) -> int:
         gift = next(g for g in self.gifts if g.id == donation_id)
@@ -73,8 +76,13 @@ def trace_fund(session: Session, fund_code: str) -> Trace:
     if session.scalar(select(m.Fund.code).where(m.Fund.code == fund_code)) is None:
         raise NotFound(f"no fund '{fund_code}'")
     gifts, grants = _gifts(session, fund_code), _grants(session, fund_code)
-    allocations = allocate_fifo([(g.id, g.amount) for g in gifts], [(d.id, d.amount) for d in grants])
-    return Trace(fund_code, gifts, grants, allocations)
+    r = m.DisbursementReport
+    returned = dict(session.execute(select(r.disbursement_id, r.returned).join(
+        m.Disbursement, m.Disbursement.id == r.disbursement_id).where(
+        m.Disbursement.fund_code == fund_code, r.status == "received", r.returned > 0)).all())
+    net = {d.id: d.amount - returned.get(d.id, 0) for d in grants}
+    allocations = allocate_fifo([(g.id, g.amount) for g in gifts], [(d.id, net[d.id]) for d in grants])
+    return Trace(fund_code, gifts, grants, allocations, net)
 
 
 def grants_for_donation(session: Session, donation_id: int) -> list[tuple[m.Disbursement, int]]:
