@@ -32,6 +32,8 @@ class OrganisationOut(Schema):
     name = fields.String()
     credit_code = fields.String()
     contact = fields.String()
+    bank_name = fields.String()
+    bank_account = fields.String()
 
 
 class BudgetLine(Schema):
@@ -45,6 +47,7 @@ class DisbursementIn(Schema):
     amount = Money(required=True)
     purpose = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     budget = fields.List(fields.Nested(BudgetLine), load_default=list, validate=validate.Length(max=100))
+    programme_id = Id(load_default=None, allow_none=True)
 
 
 class ReasonIn(Schema):
@@ -89,11 +92,30 @@ class DisbursementOut(Schema):
     payment_reference = fields.String(allow_none=True)
     payment_entry = fields.String(allow_none=True)
     acknowledged_on = fields.String(allow_none=True)
+    programme_id = fields.Integer(allow_none=True)
+    report = fields.Dict(allow_none=True)
+    attachments = fields.List(fields.Dict())
     events = fields.List(fields.Nested(EventOut))
 
 
 class DisbursementQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(STATUSES))
+    organisation_id = Id(strict=False)
+    fund_id = Id(strict=False)
+    programme_id = Id(strict=False)
+
+
+def report_json(session, report: m.DisbursementReport | None) -> dict | None:
+    if report is None:
+        return None
+    entry = repo.get_entry(session, report.return_entry_id) if report.return_entry_id else None
+    return {"id": report.id, "status": report.status, "spent": fen_to_str(report.spent),
+            "returned": fen_to_str(report.returned), "narrative": report.narrative,
+            "lines": [{"item": x["item"], "amount": fen_to_str(x["amount"])} for x in json.loads(report.lines)],
+            "submitted_by": report.submitted_by, "submitted_at": report.submitted_at,
+            "decided_by": report.decided_by, "decided_at": report.decided_at, "decision_note": report.decision_note,
+            "returned_on": report.returned_on.isoformat() if report.returned_on else None,
+            "return_reference": report.return_reference, "return_entry": entry.number if entry else None}
 
 
 def disbursement_json(session, row: m.Disbursement) -> dict:
@@ -107,6 +129,13 @@ def disbursement_json(session, row: m.Disbursement) -> dict:
         "submitted_at": row.submitted_at, "paid_on": row.paid_on.isoformat() if row.paid_on else None,
         "payment_reference": row.payment_reference, "payment_entry": entry.number if entry else None,
         "acknowledged_on": row.acknowledged_on.isoformat() if row.acknowledged_on else None,
+        "programme_id": row.programme_id, "report": report_json(session, svc.current_report(session, row)),
+        "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+                         "sha256": a.sha256, "report_id": a.report_id, "uploaded_by": a.uploaded_by,
+                         "uploaded_at": a.uploaded_at}
+                        for a in session.scalars(select(m.DisbursementAttachment)
+                                                 .where(m.DisbursementAttachment.disbursement_id == row.id)
+                                                 .order_by(m.DisbursementAttachment.id))],
         "events": [{"at": e.at, "actor": e.actor, "action": e.action, "from_status": e.from_status,
                     "to_status": e.to_status, "detail": json.loads(e.detail)} for e in svc.events(session, row)],
     }
@@ -157,7 +186,8 @@ def post_disbursement(body):
 
     def run():
         row = svc.submit(session, current_actor(), organisation_id=body["organisation_id"], fund=body["fund_id"],
-                         amount=body["amount"], purpose=body["purpose"], budget=body["budget"])
+                         amount=body["amount"], purpose=body["purpose"], budget=body["budget"],
+                         programme_id=body["programme_id"])
         return 201, disbursement_json(session, row)
     return idempotent(run)
 
@@ -168,8 +198,12 @@ def post_disbursement(body):
 @access("grantee", "manager", "auditor")
 def list_disbursements(args):
     session = db_session()
+    fund_code = None
+    if args.get("fund_id") is not None:
+        fund_code = session.scalar(select(m.Fund.code).where(m.Fund.id == args["fund_id"])) or ""  # an unknown fund: nothing
     rows, total = svc.list_for(session, current_actor(), status=args.get("status"), page=args["page"],
-                               per_page=args["per_page"])
+                               per_page=args["per_page"], organisation_id=args.get("organisation_id"),
+                               fund_code=fund_code, programme_id=args.get("programme_id"))
     return {"items": [disbursement_json(session, r) for r in rows], "total": total, "page": args["page"],
             "per_page": args["per_page"]}
 

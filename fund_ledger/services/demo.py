@@ -17,7 +17,8 @@ from . import disbursements as grants
 from .donations import Gift, create_donor, record_donation, refund_donation
 from .funds import create_fund
 from .ledger import post_entry
-from .organisations import create_organisation
+from .organisations import create_organisation, update_bank_account
+from .programmes import create_programme
 from .users import create_user
 
 DEMO_MANAGER = Actor("manager", "manager")
@@ -29,6 +30,8 @@ ORGANISATIONS = [
     dict(name="等等心灵公益服务中心", credit_code="52370303MJD234562N", contact="张店区，心理援助"),
     dict(name="喜悦绘", credit_code="52370303MJE3456738", contact="张店区，儿童美育"),
 ]
+BANK_ACCOUNTS = {"筑仁成长公益服务中心": ("淄博农村商业银行张店支行", "9020000012345678901"),
+                 "喜悦绘": ("中国银行淄博张店支行", "2371012345678901")}
 USERS = [
     # username, role, display name, organisation (by name)
     ("admin", "admin", "系统管理员", None),
@@ -82,6 +85,12 @@ def load_demo(session: Session, *, today: date | None = None) -> dict[str, int]:
         create_fund(session, actor, **fund)
     donors = [create_donor(session, actor, name=n, kind=k, display_name=dn, related_party=rp).id
               for n, k, dn, rp in DONORS]
+    for org, (bank, number) in BANK_ACCOUNTS.items():
+        update_bank_account(session, actor, orgs[org], bank_name=bank, bank_account=number)
+    programme = create_programme(
+        session, actor, name="2026 困境儿童关爱行动", fund="AILILIANG", budget=parse_amount("80000"),
+        starts_on=date(2026, 9, 1), ends_on=date(2026, 12, 31), organisation_ids=[orgs["筑仁成长公益服务中心"]],
+        description="爱力量专项资金资助的困境儿童帮扶项目：学习用品、家庭走访与心理辅导")
 
     def give(*args, **kw):
         return record_donation(session, actor, _gift(*args, **kw), today=today)
@@ -101,10 +110,16 @@ def load_demo(session: Session, *, today: date | None = None) -> dict[str, int]:
     first = grants.submit(session, zhuren, organisation_id=orgs["筑仁成长公益服务中心"], fund="AILILIANG",
                           amount=parse_amount("30000"), purpose="困境儿童帮扶项目首期款",
                           budget=[{"item": "学习用品与图书", "amount": parse_amount("12000")},
-                                  {"item": "困境儿童家庭走访与心理辅导", "amount": parse_amount("18000")}])
+                                  {"item": "困境儿童家庭走访与心理辅导", "amount": parse_amount("18000")}],
+                          programme_id=programme.id, today=date(2026, 10, 16))
     grants.approve(session, actor, first.id)
     grants.pay(session, actor, first.id, paid_on=date(2026, 10, 20), reference="ZD-PAY-1020", today=today)
     grants.acknowledge(session, zhuren, first.id, received_on=date(2026, 10, 21), today=today)
+    grants.submit_report(session, zhuren, first.id, spent=parse_amount("30000"), returned=0,
+                         narrative="为32名困境儿童购买学习用品与图书，完成48户家庭走访和16次小组心理辅导。",
+                         lines=[{"item": "学习用品与图书", "amount": parse_amount("11860")},
+                                {"item": "家庭走访交通与误餐", "amount": parse_amount("6140")},
+                                {"item": "心理辅导师劳务", "amount": parse_amount("12000")}])
     give(donors[6], "2026-11-03", "AILILIANG", "8000")
     second = grants.submit(session, Actor("manager2", "manager"), organisation_id=orgs["喜悦绘"], fund="TONGMENG",
                            amount=parse_amount("12000"), purpose="童梦童行暑期课堂结算款")
@@ -115,6 +130,7 @@ def load_demo(session: Session, *, today: date | None = None) -> dict[str, int]:
         today=today)
     # Waiting for review: the second instalment 筑仁成长 asked for.
     grants.submit(session, zhuren, organisation_id=orgs["筑仁成长公益服务中心"], fund="AILILIANG",
-                  amount=parse_amount("20000"), purpose="困境儿童帮扶项目第二期")
+                  amount=parse_amount("20000"), purpose="困境儿童帮扶项目第二期", programme_id=programme.id,
+                  today=date(2026, 11, 20))
     posted = list(session.scalars(select(m.Entry.id)))
     return {"funds": len(FUNDS), "entries": len(posted), "users": len(USERS)}

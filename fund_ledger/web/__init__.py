@@ -55,6 +55,8 @@ NAV = [
     ("web.donations", "捐赠", "Donations", BOOK_READERS),
     ("web.pledges", "认捐", "Pledges", BOOK_READERS),
     ("web.disbursements", "拨款申请", "Disbursements", ("grantee", "manager", "auditor")),
+    ("web.organisations", "受助机构", "Grantees", BOOK_READERS),
+    ("web.programmes", "资助项目", "Programmes", BOOK_READERS),
     ("web.audit_log", "审计日志", "Audit log", ("auditor", "manager", "admin")),
     ("web.users", "用户管理", "Users", ("admin",)),
 ]
@@ -184,3 +186,4 @@ def funds():
 from . import people  # noqa: E402,F401
 from . import donations  # noqa: E402,F401
 from . import grants  # noqa: E402,F401
+from . import programmes  # noqa: E402,F401

@@ -12,7 +12,7 @@ import json
 import uuid
 from datetime import date
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
 from ..app import db_session
@@ -21,8 +21,9 @@ from ..db import repository as repo
 from ..ledger.grants import ACKNOWLEDGED, APPROVED, PAID, STATUS_NAMES_ZH, SUBMITTED
 from ..ledger.money import format_yuan
 from ..security import access, current_actor
+from ..services import attachments as att
 from ..services import disbursements as svc
-from ..services import tracing
+from ..services import programmes, tracing
 from ..services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from ..services.idempotency import request_fingerprint, run_once
 from ..services.ledger import local_today
@@ -35,11 +36,17 @@ READERS = ("grantee", "manager", "auditor")
 STATUS_NAMES_EN = {"submitted": "Submitted", "approved": "Approved", "rejected": "Rejected",
                    "cancelled": "Cancelled", "paid": "Paid", "acknowledged": "Received"}
 ACTION_NAMES = {"submit": ("提交申请", "submitted"), "approve": ("批准", "approved"), "reject": ("驳回", "rejected"),
-                "cancel": ("撤销", "cancelled"), "pay": ("拨付", "paid"), "acknowledge": ("确认到账", "acknowledged")}
+                "cancel": ("撤销", "cancelled"), "pay": ("拨付", "paid"), "acknowledge": ("确认到账", "acknowledged"),
+                "report": ("提交使用报告", "use report submitted"), "report_received": ("使用报告已收悉", "use report received"),
+                "report_sent_back": ("使用报告退回修改", "use report sent back")}
+REPORT_STATUS = {"submitted": ("待审阅", "waiting for review"), "received": ("已收悉", "received"),
+                 "sent_back": ("已退回修改", "sent back")}
 
 ACTIVE.update({"web.disbursements": ("web.disbursement_detail", "web.new_disbursement", "web.approve_disbursement",
                                      "web.reject_disbursement", "web.cancel_disbursement", "web.pay_disbursement",
-                                     "web.acknowledge_disbursement", "web.fund_tracing")})
+                                     "web.acknowledge_disbursement", "web.fund_tracing", "web.add_attachment",
+                                     "web.download_attachment", "web.submit_use_report", "web.receive_use_report",
+                                     "web.send_back_use_report")})
 
 MESSAGES_ZH.update({
     "1 to 2000 characters: what the money is for": "1 至 2000 个字符：说明资金用途",
@@ -51,7 +58,23 @@ MESSAGES_ZH.update({
         "您已批准过这份申请，还须另一位基金管理员批准",
     "out of range": "日期须不早于拨付日期且不晚于今天",
     "the budget lines must add up to the amount": "预算各行合计须等于申请金额",
+    "only PDF, PNG or JPEG": "只接受 PDF、PNG 或 JPEG 文件",
+    "mislabelled": "文件名或类型与内容不符",
+    "too large": "文件过大",
+    "the file is empty": "文件是空的",
+    "a file name is required": "文件须有文件名",
+    "1 to 5000 characters: what the money did": "1 至 5000 个字符：说明资金的使用情况",
+    "an amount of at least ¥0.00": "金额不能为负",
+    "this request has no use report waiting for a decision": "这份申请没有待审阅的使用报告",
+    "nobody receives a report they submitted": "不能审阅自己提交的使用报告",
+    "the bank reference of the money returned (1 to 64 characters)": "须填写退回款的银行凭证号（1 至 64 个字符）",
 })
+
+
+@bp.app_template_global()
+def report_status_name(status: str) -> str:
+    zh, en = REPORT_STATUS.get(status, (status, status))
+    return t(zh, en)
 
 
 @bp.app_template_global()
@@ -110,23 +133,42 @@ def disbursements():
     db = db_session()
     actor = current_actor()
     orgs, funds = _names(db)
-    rows, total = svc.list_for(db, actor, per_page=200)
+    args = request.args
+    status = args.get("status") if args.get("status") in STATUS_NAMES_ZH else None
+    org_id = _int_or_none(args.get("organisation_id"))
+    fund = next((f for f in funds.values() if str(f.id) == args.get("fund_id", "")), None)
+    programme_id = _int_or_none(args.get("programme_id"))
+    filters = {"status": status, "organisation_id": org_id if org_id in orgs else None,
+               "fund_code": fund.code if fund else None, "programme_id": programme_id}
+    rows, total = svc.list_for(db, actor, per_page=200, **filters)
     today = local_today()
-    context = {"rows": rows, "total": total, "orgs": orgs, "funds": funds, "today": today}
+    context = {"rows": rows, "total": total, "orgs": orgs, "funds": funds, "today": today, "filters": filters,
+               "filtered": any(v is not None for v in filters.values()),
+               "programmes": {p.id: p for p in programmes.programmes_for(db)}}
     if actor.role == "grantee":
         return render_template("web/grants/mine.html", org_name=orgs.get(actor.organisation_id, ""), **context)
     money = repo.money_by_fund(db)
-    queue = [r for r in reversed(rows) if r.status == SUBMITTED]
-    approved = [r for r in reversed(rows) if r.status == APPROVED]
-    waiting = sorted((r for r in rows if r.status == PAID), key=lambda r: (r.paid_on, r.id))
+    if context["filtered"]:  # the queues always show everything waiting; the filters narrow the full list
+        everything, _total = svc.list_for(db, actor, per_page=200)
+    else:
+        everything = rows
+    queue = [r for r in reversed(everything) if r.status == SUBMITTED]
+    approved = [r for r in reversed(everything) if r.status == APPROVED]
+    waiting = sorted((r for r in everything if r.status == PAID), key=lambda r: (r.paid_on, r.id))
+    reports = list(db.scalars(select(m.DisbursementReport).where(m.DisbursementReport.status == "submitted")
+                              .order_by(m.DisbursementReport.id)))
     approvals = {r.id: svc.approvers(db, r) for r in queue}
     return render_template("web/grants/queue.html", queue=queue, approved=approved, waiting=waiting, money=money,
-                           approvals=approvals, key=str(uuid.uuid4()), **context)
+                           approvals=approvals, reports=reports, key=str(uuid.uuid4()), **context)
 
 
 def _form_page(db, *, form, key, error=None, errors=None, status=200):
+    actor = current_actor()
+    open_programmes = [p for p in programmes.programmes_for(db, actor.organisation_id)
+                       if p.starts_on <= local_today() <= p.ends_on]
     return render_template("web/grants/form.html", form=form, key=key, error=error, errors=errors or {},
-                           funds=_open_funds(db), money=repo.money_by_fund(db)), status
+                           funds=_open_funds(db), money=repo.money_by_fund(db), programmes=open_programmes,
+                           max_mb=att.max_bytes() // 1048576), status
 
 
 @bp.route("/disbursements/new", methods=["GET", "POST"])
@@ -138,10 +180,16 @@ def new_disbursement():
         return _form_page(db, form={"fund_id": request.args.get("fund_id", "")}, key=str(uuid.uuid4()))
     form = request.form
     key = (form.get("idempotency_key") or "").strip() or None
-    body = {k: form.get(k, "") for k in ("fund_id", "amount", "purpose", "budget")}
+    body = {k: form.get(k, "") for k in ("fund_id", "amount", "purpose", "budget", "programme_id")}
+    files = [f for f in request.files.getlist("files") if f and f.filename]
 
     def run():
         errors: dict[str, list[str]] = {}
+        programme_id = None
+        if (form.get("programme_id") or "").strip():
+            programme_id = _int_or_none(form.get("programme_id"))
+            if programme_id is None:
+                errors["programme_id"] = ["choose a programme"]
         fund_id = _int_or_none(form.get("fund_id"))
         if fund_id is None:
             errors["fund_id"] = ["choose a fund"]
@@ -156,7 +204,12 @@ def new_disbursement():
             errors["purpose"] = ["1 to 2000 characters: what the money is for"]
         _check(errors, "request")
         row = svc.submit(db, actor, organisation_id=actor.organisation_id, fund=fund_id, amount=amount,
-                         purpose=form.get("purpose", ""), budget=lines)
+                         purpose=form.get("purpose", ""), budget=lines, programme_id=programme_id)
+        for f in files:  # all in the same transaction: one bad file and nothing is submitted
+            try:
+                att.add_attachment(db, actor, row.id, filename=f.filename, data=f.read(), declared_type=f.mimetype)
+            except InvalidInput as err:
+                raise _file_refused(f, err) from err
         return 201, {"id": row.id, "amount": row.amount}
 
     try:
@@ -175,16 +228,23 @@ def new_disbursement():
 def _detail_page(db, row: m.Disbursement, *, action=None, form=None, error=None, errors=None, status=200):
     orgs, funds = _names(db)
     events = [(e, json.loads(e.detail or "{}")) for e in svc.events(db, row)]
-    entry_number = None
+    entry_number = return_number = None
     if row.payment_entry_id:
         entry = repo.get_entry(db, row.payment_entry_id)
         entry_number = entry.number if entry else None
+    report = svc.current_report(db, row)
+    if report is not None and report.return_entry_id:
+        entry = repo.get_entry(db, report.return_entry_id)
+        return_number = entry.number if entry else None
     return render_template(
         "web/grants/detail.html", d=row, org_name=orgs.get(row.organisation_id, ""), fund=funds.get(row.fund_code),
         budget=json.loads(row.budget or "[]"), events=events, sources=tracing.donors_for_disbursement(db, row.id),
         money=repo.money_by_fund(db).get(row.fund_code), approvals=svc.approvers(db, row), entry_number=entry_number,
         today=local_today(), key=str(uuid.uuid4()), action=action, form=form or {}, error=error,
-        errors=errors or {}), status
+        errors=errors or {}, attachments=att.list_attachments(db, current_actor(), row.id), report=report,
+        report_lines=json.loads(report.lines or "[]") if report else [], return_number=return_number,
+        programme=db.get(m.GrantProgramme, row.programme_id) if row.programme_id else None,
+        max_mb=att.max_bytes() // 1048576), status
 
 
 @bp.get("/disbursements/<int:disbursement_id>")
@@ -266,6 +326,116 @@ def acknowledge_disbursement(disbursement_id: int):
         return svc.acknowledge(db, actor, ident, received_on=_date_from(form, "received_on"))
     return _step(disbursement_id, "acknowledge", ("received_on",), do,
                  f"已确认 #{disbursement_id} 到账", f"Receipt of #{disbursement_id} acknowledged")
+
+
+# --- attachments and the use report --------------------------------------------------------------------
+
+def _file_refused(upload, err: InvalidInput) -> InvalidInput:
+    """The refusal of one uploaded file, named, in the page's language, beside the form's file field."""
+    name = att.clean_filename(upload.filename) or "?"
+    return InvalidInput(err.detail, {"files": [t(f"{name}：{MESSAGES_ZH.get(x, x)}", f"{name}: {x}")
+                                               for x in err.errors.get("file", [err.detail])]})
+
+
+def _files_step(disbursement_id: int, action: str, report_id: int | None = None) -> list:
+    """Check and store the uploaded files of a form (all or none), inside the step's transaction."""
+    db, actor = db_session(), current_actor()
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    stored = []
+    for f in files:
+        try:
+            stored.append(att.add_attachment(db, actor, disbursement_id, filename=f.filename, data=f.read(),
+                                             declared_type=f.mimetype, report_id=report_id))
+        except InvalidInput as err:
+            raise _file_refused(f, err) from err
+    return stored
+
+
+@bp.post("/disbursements/<int:disbursement_id>/attachments")
+@access("grantee", "manager")
+def add_attachment(disbursement_id: int):
+    def do(db, actor, ident, form):
+        if not any(f and f.filename for f in request.files.getlist("files")):
+            raise InvalidInput("choose a file", {"files": [t("请选择文件", "choose a file")]})
+        _files_step(ident, "attach")
+        return db.get(m.Disbursement, ident)
+    return _step(disbursement_id, "attach", (), do, "附件已上传", "Attachment uploaded")
+
+
+@bp.get("/disbursements/<int:disbursement_id>/attachments/<int:attachment_id>")
+@access(*READERS)
+def download_attachment(disbursement_id: int, attachment_id: int):
+    """Always a download with the type the content showed, never rendered by the browser as a page."""
+    db = db_session()
+    row = _get(db, disbursement_id)
+    try:
+        a = att.get_attachment(db, current_actor(), row.id, attachment_id if attachment_id <= MAX_ID else -1)
+    except NotFound:
+        abort(404)
+    import io
+
+    response = send_file(io.BytesIO(bytes(a.data)), mimetype=a.content_type, as_attachment=True,
+                         download_name=a.filename, etag=a.sha256, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _amount_or_zero(errors: dict, name: str, value: str) -> int | None:
+    """An amount of zero or more (nothing written is zero)."""
+    text = (value or "").strip().replace(",", "")
+    if text.lstrip("¥").strip() in ("", "0", "0.0", "0.00"):
+        return 0
+    return _amount_field(errors, name, value)
+
+
+def _report_lines(text: str, errors: dict) -> list[dict]:
+    lines = _budget_lines(text, errors)
+    if "budget" in errors:
+        errors["lines"] = errors.pop("budget")
+    return lines
+
+
+@bp.post("/disbursements/<int:disbursement_id>/report")
+@access("grantee", "manager")
+def submit_use_report(disbursement_id: int):
+    def do(db, actor, ident, form):
+        errors: dict[str, list[str]] = {}
+        spent = _amount_or_zero(errors, "spent", form.get("spent", ""))
+        returned = _amount_or_zero(errors, "returned", form.get("returned", ""))
+        lines = _report_lines(form.get("lines", ""), errors)
+        _check(errors, "use report")
+        report = svc.submit_report(db, actor, ident, spent=spent, returned=returned, narrative=form.get("narrative", ""),
+                                   lines=lines)
+        _files_step(ident, "report", report.id)
+        return db.get(m.Disbursement, ident)
+    return _step(disbursement_id, "report", ("spent", "returned", "narrative", "lines"), do,
+                 "使用报告已提交", "Use report submitted")
+
+
+@bp.post("/disbursements/<int:disbursement_id>/report/receive")
+@access("manager")
+def receive_use_report(disbursement_id: int):
+    def do(db, actor, ident, form):
+        returned_on = None
+        if (form.get("returned_on") or "").strip():
+            returned_on = _date_from(form, "returned_on")
+        svc.receive_report(db, actor, ident, note=form.get("note", ""), returned_on=returned_on,
+                           return_reference=form.get("return_reference", ""))
+        return db.get(m.Disbursement, ident)
+    return _step(disbursement_id, "receive_report", ("note", "returned_on", "return_reference"), do,
+                 "使用报告已收悉", "Use report received")
+
+
+@bp.post("/disbursements/<int:disbursement_id>/report/send-back")
+@access("manager")
+def send_back_use_report(disbursement_id: int):
+    def do(db, actor, ident, form):
+        svc.send_back_report(db, actor, ident, form.get("reason", ""))
+        return db.get(m.Disbursement, ident)
+    return _step(disbursement_id, "send_back_report", ("reason",), do,
+                 "使用报告已退回修改", "Use report sent back")
 
 
 # --- tracing --------------------------------------------------------------------------------------------

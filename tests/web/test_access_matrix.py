@@ -92,6 +92,30 @@ EXPECTED: dict[str, set[str]] = {
     "web.pay_disbursement": {"manager"},
     "web.acknowledge_disbursement": {"grantee"},
     "web.fund_tracing": BOOKS,
+    # after payment (issue 5): attachments, use reports, programmes, organisations and their bank accounts
+    "web.add_attachment": {"grantee", "manager"},
+    "web.download_attachment": {"grantee", "manager", "auditor"},
+    "web.submit_use_report": {"grantee", "manager"},
+    "web.receive_use_report": {"manager"},
+    "web.send_back_use_report": {"manager"},
+    "web.organisations": BOOKS,
+    "web.add_organisation": {"manager"},
+    "web.organisation_detail": BOOKS,
+    "web.organisation_bank_account": {"manager"},
+    "web.programmes": BOOKS,
+    "web.new_programme": {"manager"},
+    "web.programme_detail": BOOKS,
+    "web.add_programme_member": {"manager"},
+    "api.post_attachment": {"grantee", "manager"},
+    "api.get_attachment": {"grantee", "manager", "auditor"},
+    "api.post_use_report": {"grantee", "manager"},
+    "api.receive_use_report": {"manager"},
+    "api.send_back_use_report": {"manager"},
+    "api.post_bank_account": {"manager"},
+    "api.post_programme": {"manager"},
+    "api.list_programmes": BOOKS,
+    "api.get_programme": BOOKS,
+    "api.post_programme_member": {"manager"},
 }
 
 
@@ -167,7 +191,8 @@ def _token(app, role: str) -> str:
 
 
 SAMPLE_ROWS = {"donor_id": "donors", "donation_id": "donations", "fund_id": "funds", "organisation_id": "organisations",
-               "disbursement_id": "disbursements"}
+               "disbursement_id": "disbursements", "attachment_id": "disbursement_attachments",
+               "programme_id": "grant_programmes"}
 
 
 def _sample_values(app) -> dict[str, object]:
