@@ -3,68 +3,24 @@ women entrepreneurs' association as a donor, records its 100,000 yuan gift to �
 acknowledgement, imports a list of 1,000 gifts, and sees every fund's balance move by exactly the sums.
 
 Runs on SQLite and PostgreSQL (the ``app`` fixture). The app is served in this process on 127.0.0.1;
-nothing leaves the machine. Screenshots go to $FUND_LEDGER_SCREENSHOTS, or to pytest's tmp dir.
+nothing leaves the machine. Screenshots go to $FUND_LEDGER_SCREENSHOTS, or to pytest's tmp dir (conftest.py).
 """
 from __future__ import annotations
 
-import os
 import random
 import re
 import shutil
 import subprocess
-import threading
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from fund_ledger.services.ledger import local_today
 
-CHROMIUM = Path("/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-DEMO_PASSWORD = "aililiang-2026"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 ASSOCIATION = "张店区女企业家协会"
 FUNDS = {"AILILIANG": "爱力量", "TONGMENG": "童梦童行", "JIAXUEYUAN": "家学苑", "GENERAL": "非限定性基金"}
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: the browser tests need Chromium"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def live_server(app):
-    """The app served on 127.0.0.1 at a free port for as long as the test runs."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    where = Path(os.environ.get("FUND_LEDGER_SCREENSHOTS") or tmp_path)
-    where.mkdir(parents=True, exist_ok=True)
-    return where
 
 
 def gifts_csv(n: int = 1000, seed: int = 2026) -> tuple[bytes, dict[str, Decimal]]:
@@ -101,8 +57,7 @@ def balances(page, base: str) -> dict[str, Decimal]:
 
 
 def test_a_manager_records_the_first_gift_downloads_its_acknowledgement_and_imports_a_thousand(
-        browser, live_server, shots, tmp_path, db_url):
-    dbname = "pg" if db_url.startswith("postgresql") else "sqlite"
+        browser, live_server, sign_in, shots, tmp_path, dbname):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
     problems: list[str] = []
@@ -112,11 +67,7 @@ def test_a_manager_records_the_first_gift_downloads_its_acknowledgement_and_impo
             if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
     try:
-        page.goto(f"{live_server}/login")
-        page.fill("input[name=username]", "manager")
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
+        sign_in(page, "manager")
         before = balances(page, live_server)
 
         # The association, as a donor: found by searching, or added when the books do not know it yet.

@@ -2,21 +2,11 @@
 navigation their role allows, is refused a page it does not, and logs out.
 
 The app runs in this process on 127.0.0.1 (werkzeug's server in a thread) against the demo database;
-nothing leaves the machine. Screenshots go to $FUND_LEDGER_SCREENSHOTS, or to pytest's tmp dir.
+nothing leaves the machine. Screenshots go to $FUND_LEDGER_SCREENSHOTS, or to pytest's tmp dir (conftest.py).
 """
 from __future__ import annotations
 
-import os
-import threading
-from pathlib import Path
-
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-DEMO_PASSWORD = "aililiang-2026"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.slow
 
@@ -30,49 +20,13 @@ ROLES = {
 }
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: the browser tests need Chromium"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def live_server(app):
-    """The app served on 127.0.0.1 at a free port for as long as the test runs."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    where = Path(os.environ.get("FUND_LEDGER_SCREENSHOTS") or tmp_path)
-    where.mkdir(parents=True, exist_ok=True)
-    return where
-
-
 def _main_nav(page) -> list[str]:
     texts = page.locator("header nav a").all_inner_texts()
     return [label for text in texts for label in MAIN_NAV if text.strip().startswith(label)]
 
 
 @pytest.mark.parametrize("username", list(ROLES))
-def test_each_role_sees_its_navigation_in_a_browser(browser, live_server, shots, username, db_url):
+def test_each_role_sees_its_navigation_in_a_browser(browser, live_server, sign_in, shots, username, dbname):
     nav, forbidden, allowed = ROLES[username]
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = context.new_page()
@@ -82,13 +36,9 @@ def test_each_role_sees_its_navigation_in_a_browser(browser, live_server, shots,
     try:
         page.goto(f"{live_server}/")
         assert page.url.startswith(f"{live_server}/login")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
+        sign_in(page, username)  # on the form the redirect led to
         assert "/login" not in page.url, page.inner_text("main")
         assert _main_nav(page) == nav
-        dbname = "pg" if db_url.startswith("postgresql") else "sqlite"
         page.screenshot(path=str(shots / f"{username}-{dbname}-home.png"), full_page=True)
 
         response = page.goto(f"{live_server}{allowed}")
@@ -114,15 +64,11 @@ def test_each_role_sees_its_navigation_in_a_browser(browser, live_server, shots,
         context.close()
 
 
-def test_a_wrong_password_in_the_browser_says_so_and_stays_on_the_form(browser, live_server):
+def test_a_wrong_password_in_the_browser_says_so_and_stays_on_the_form(browser, live_server, sign_in):
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login")
-        page.fill("input[name=username]", "manager")
-        page.fill("input[name=password]", "not-the-password")
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
+        sign_in(page, "manager", "not-the-password")
         assert page.url.startswith(f"{live_server}/login")
         assert page.get_by_role("alert").inner_text().strip()
         assert _main_nav(page) == []
