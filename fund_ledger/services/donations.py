@@ -18,6 +18,7 @@ from ..db import repository as repo
 from ..db.engine import lock_ledger
 from ..ledger.entries import EntryCode, EntryDraft, Posting
 from ..ledger.money import MAX_AMOUNT_FEN, format_yuan
+from ..ledger.rules import MAX_MEMO_LENGTH
 from . import audit
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
@@ -29,6 +30,13 @@ KINDS = {"person": "个人", "organisation": "单位"}
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud or typed from paper
 PHONE_RE = re.compile(r"^[0-9+\- ()]{0,32}$")
 EMAIL_RE = re.compile(r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$")
+MAX_ID = 2**31 - 1
+"""The largest row id the integer id columns hold: a bigger one names nothing and never reaches the database."""
+
+
+def _is_id(value) -> bool:
+    """A row id that could exist: an int (not a bool) from 1 to MAX_ID."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def _require_manager(actor: Actor) -> None:
@@ -86,7 +94,7 @@ def create_donor(session: Session, actor: Actor, *, name: str, kind: str, phone:
 
 
 def get_donor(session: Session, donor_id: int) -> m.Donor:
-    donor = session.get(m.Donor, donor_id) if isinstance(donor_id, int) else None
+    donor = session.get(m.Donor, donor_id) if _is_id(donor_id) else None
     if donor is None:
         raise NotFound(f"no donor {donor_id}")
     return donor
@@ -95,8 +103,10 @@ def get_donor(session: Session, donor_id: int) -> m.Donor:
 def find_fund(session: Session, ref) -> m.Fund:
     """A fund by id, code or name."""
     q = select(m.Fund)
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        fund = session.scalar(q.where(m.Fund.id == ref))
+    if isinstance(ref, bool):
+        fund = None
+    elif isinstance(ref, int):
+        fund = session.scalar(q.where(m.Fund.id == ref)) if _is_id(ref) else None
     else:
         text = str(ref or "").strip()
         fund = session.scalar(q.where((m.Fund.code == text) | (m.Fund.name == text)))
@@ -124,8 +134,9 @@ class _Lookups:
     """Donors, funds and pledges a list of gifts refers to, fetched in a few queries, not one per gift."""
 
     def __init__(self, session: Session, gifts: list[Gift]):
-        donor_ids = {g.donor_id for g in gifts if isinstance(g.donor_id, int) and not isinstance(g.donor_id, bool)}
-        pledge_ids = {g.pledge_id for g in gifts if isinstance(g.pledge_id, int)}
+        # only ids the columns can hold reach the database: 10**30 would overflow it, True would mean 1
+        donor_ids = {g.donor_id for g in gifts if _is_id(g.donor_id)}
+        pledge_ids = {g.pledge_id for g in gifts if _is_id(g.pledge_id)}
         self.donors: dict[int, m.Donor] = {}
         ids = sorted(donor_ids)
         for i in range(0, len(ids), 500):
@@ -136,6 +147,12 @@ class _Lookups:
         self.pledges = {p.id: p for p in session.scalars(select(m.Pledge).where(m.Pledge.id.in_(pledge_ids)))} \
             if pledge_ids else {}
 
+    def donor(self, ref) -> m.Donor | None:
+        return self.donors.get(ref) if _is_id(ref) else None
+
+    def pledge(self, ref) -> m.Pledge | None:
+        return self.pledges.get(ref) if _is_id(ref) else None
+
     def fund(self, ref) -> m.Fund | None:
         if isinstance(ref, bool):
             return None
@@ -144,7 +161,7 @@ class _Lookups:
 
 def _check_gift(look: _Lookups, gift: Gift, today: date) -> tuple[m.Donor, m.Fund, dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
-    donor = look.donors.get(gift.donor_id) if not isinstance(gift.donor_id, bool) else None
+    donor = look.donor(gift.donor_id)
     if donor is None:
         errors["donor_id"] = [f"no donor {gift.donor_id}"]
     fund = look.fund(gift.fund)
@@ -165,7 +182,7 @@ def _check_gift(look: _Lookups, gift: Gift, today: date) -> tuple[m.Donor, m.Fun
     _text(errors, "reference", gift.reference, 64)
     _text(errors, "memo", gift.memo, 500)
     if gift.pledge_id is not None:
-        pledge = look.pledges.get(gift.pledge_id)
+        pledge = look.pledge(gift.pledge_id)
         if pledge is None:
             errors["pledge_id"] = [f"no pledge {gift.pledge_id}"]
         elif donor is not None and fund is not None and (pledge.donor_id != donor.id or pledge.fund_code != fund.code):
@@ -174,15 +191,27 @@ def _check_gift(look: _Lookups, gift: Gift, today: date) -> tuple[m.Donor, m.Fun
 
 
 def _memo(donor: m.Donor, fund: m.Fund, gift: Gift) -> str:
+    """The entry's memo (摘要): who gave to which fund how, then the gift's own memo, cut to what an entry holds.
+
+    A gift's memo may take its full 500 characters; with the donor's and the fund's names in front the
+    summary could pass the ledger's limit, so it is shortened (the donation keeps the whole memo).
+    """
     who = (donor.display_name or "爱心人士") if gift.anonymous else donor.name
     memo = f"{who}捐赠{fund.name}（{CHANNEL_NAMES[gift.channel]}）"
-    return f"{memo}：{gift.memo.strip()}" if gift.memo.strip() else memo
+    note = (gift.memo or "").strip()
+    memo = f"{memo}：{note}" if note else memo
+    return memo if len(memo) <= MAX_MEMO_LENGTH else memo[:MAX_MEMO_LENGTH - 1] + "…"
 
 
 def record_donations(session: Session, actor: Actor, gifts: list[Gift], *, today: date | None = None,
                      import_batch_id: int | None = None) -> list[m.Donation]:
-    """Record gifts, all or none: each posts its entry and takes the next acknowledgement number."""
+    """Record gifts, all or none: each posts its entry and takes the next acknowledgement number.
+
+    An empty list records nothing, writes nothing (no audit record either) and returns [].
+    """
     _require_manager(actor)
+    if not gifts:
+        return []
     today = today or local_today()
     checked = []
     problems: dict[str, list[str]] = {}
@@ -218,7 +247,7 @@ def record_donations(session: Session, actor: Actor, gifts: list[Gift], *, today
     now = repo.utc_now_text()
     rows = [
         dict(donor_id=donor.id, fund_code=fund.code, amount=gift.amount, received_on=gift.received_on,
-             channel=gift.channel, reference=gift.reference.strip(), memo=gift.memo.strip(),
+             channel=gift.channel, reference=(gift.reference or "").strip(), memo=(gift.memo or "").strip(),
              anonymous=bool(gift.anonymous), entry_id=entry.seq, receipt_year=year, receipt_seq=seq,
              verification_code=_new_code(), pledge_id=gift.pledge_id, import_batch_id=import_batch_id,
              created_at=now, created_by=actor.username)
@@ -244,7 +273,7 @@ def _new_code() -> str:
 
 
 def get_donation(session: Session, donation_id: int) -> m.Donation:
-    donation = session.get(m.Donation, donation_id) if isinstance(donation_id, int) else None
+    donation = session.get(m.Donation, donation_id) if _is_id(donation_id) else None
     if donation is None:
         raise NotFound(f"no donation {donation_id}")
     return donation

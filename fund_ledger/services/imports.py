@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from ..db import models as m
 from ..db.engine import lock_ledger
-from ..db.repository import utc_now_text
+from ..db.repository import current_chart, utc_now_text
 from ..ledger.money import MoneyError, parse_amount
 from . import audit
 from .actor import Actor
 from .donations import CHANNEL_ACCOUNTS, KINDS, Gift, _require_manager, record_donations
 from .errors import InvalidInput, RuleBroken
-from .ledger import local_today
+from .ledger import BOOKS_BEGIN, local_today
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -38,6 +38,14 @@ KIND_WORDS = {"person": "person", "个人": "person", "organisation": "organisat
               "单位": "organisation", "企业": "organisation"}
 CHANNEL_WORDS = {**{c: c for c in CHANNEL_ACCOUNTS}, "银行": "bank", "银行转账": "bank", "转账": "bank",
                  "现金": "cash", "微信": "wechat", "微信支付": "wechat", "支付宝": "alipay", "其他": "other"}
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+GIFT_FIELD_COLUMNS = {"donor_id": "donor", "fund_id": "fund"}
+"""record_donations names a gift's fields; the file's columns for the two whose names differ."""
+
+
+def _has_control_characters(text: str) -> bool:
+    """The ledger's rule for text that reaches an entry's memo (tabs and line breaks are allowed)."""
+    return any(ord(ch) < 32 and ch not in "\n\t" for ch in text)
 
 
 @dataclass
@@ -139,8 +147,14 @@ class _Row:
 
 
 def parse_rows(header: list[str], rows: list[list[object]], today: date,
-               funds: dict[str, m.Fund]) -> tuple[list[_Row], list[tuple[int, str, str]]]:
-    """Every row checked; the problems by row (as the spreadsheet numbers it) and column."""
+               funds: dict[str, m.Fund], closed_periods: frozenset[str] = frozenset(),
+               earliest: date = BOOKS_BEGIN) -> tuple[list[_Row], list[tuple[int, str, str]]]:
+    """Every row checked; the problems by row (as the spreadsheet numbers it) and column.
+
+    Besides the cells' own form, the ledger's rules a gift can break are checked here, so that every one
+    of them is listed with the rest: a fund past its end date, a date before the books begin or in a
+    closed month (``closed_periods``, as ``YYYY-MM``), control characters in what goes into the memo.
+    """
     problems: list[tuple[int, str, str]] = []
     where: dict[str, int] = {}
     for i, h in enumerate(header):
@@ -166,6 +180,8 @@ def parse_rows(header: list[str], rows: list[list[object]], today: date,
                 problems.append((n, column, "looks like a formula: remove the leading = + - @"))
         if not cells["donor"] or len(cells["donor"]) > 100:
             problems.append((n, "donor", "the donor's name is required (at most 100 characters)"))
+        elif _has_control_characters(cells["donor"]):
+            problems.append((n, "donor", "contains control characters"))
         kind = KIND_WORDS.get(cells.get("donor_kind", "").lower() or "person")
         if kind is None:
             problems.append((n, "donor_kind", "person or organisation (个人 or 单位)"))
@@ -182,21 +198,31 @@ def parse_rows(header: list[str], rows: list[list[object]], today: date,
             problems.append((n, "amount", str(err)))
             amount = 0
         try:
-            received_on = date.fromisoformat(cells["received_on"])
-            if len(cells["received_on"]) != 10:
+            if not DATE_RE.fullmatch(cells["received_on"]):  # not 2026-W36-1, 20260908 or other ISO forms
                 raise ValueError
-            if received_on > today:
-                problems.append((n, "received_on", f"{received_on.isoformat()} is in the future"))
+            received_on = date.fromisoformat(cells["received_on"])
         except ValueError:
             problems.append((n, "received_on", f"{cells['received_on']!r} is not a date written YYYY-MM-DD"))
-            received_on = today
+            received_on = None
+        if received_on is not None:  # the ledger's rules on the date, and the fund's end date
+            if received_on > today:
+                problems.append((n, "received_on", f"{received_on.isoformat()} is in the future"))
+            elif received_on < earliest:
+                problems.append((n, "received_on",
+                                 f"{received_on.isoformat()} is before the books begin ({earliest.isoformat()})"))
+            elif received_on.strftime("%Y-%m") in closed_periods:
+                problems.append((n, "received_on", f"period {received_on.strftime('%Y-%m')} is closed"))
+            if fund is not None and fund.closed_on is None and fund.end_date is not None \
+                    and received_on > fund.end_date:
+                problems.append((n, "fund", f"fund {fund.name} ended on {fund.end_date.isoformat()}"))
         channel = CHANNEL_WORDS.get((cells.get("channel") or "bank").lower())
         if channel is None:
             problems.append((n, "channel", "bank, cash, wechat, alipay or other (银行, 现金, 微信, 支付宝, 其他)"))
-        if len(cells.get("reference", "")) > 64:
-            problems.append((n, "reference", "at most 64 characters"))
-        if len(cells.get("memo", "")) > 500:
-            problems.append((n, "memo", "at most 500 characters"))
+        for column, limit in (("reference", 64), ("memo", 500)):
+            if len(cells.get(column, "")) > limit:
+                problems.append((n, column, f"at most {limit} characters"))
+            elif _has_control_characters(cells.get(column, "")):
+                problems.append((n, column, "contains control characters"))
         if len(problems) == bad:
             parsed.append(_Row(n, cells["donor"], kind, fund.code, amount, received_on, channel,
                                cells.get("reference", ""), cells.get("memo", "")))
@@ -205,7 +231,11 @@ def parse_rows(header: list[str], rows: list[list[object]], today: date,
 
 def import_donations(session: Session, actor: Actor, data: bytes, filename: str, *,
                      today: date | None = None) -> ImportResult:
-    """Record every gift in the file, or none; the caller commits."""
+    """Record every gift in the file, or none; the caller commits.
+
+    A refusal changes nothing in the caller's transaction: every row is checked before the first write,
+    and the writes (new donors, the batch, the gifts) run in a savepoint that a late refusal rolls back.
+    """
     _require_manager(actor)
     today = today or local_today()
     digest = hashlib.sha256(data).hexdigest()
@@ -215,12 +245,35 @@ def import_donations(session: Session, actor: Actor, data: bytes, filename: str,
         return ImportResult(done.id, done.rows, done.total, already_imported=True)
     header, rows, encoding = read_table(data, filename)
     funds = list(session.scalars(select(m.Fund)))
-    parsed, problems = parse_rows(header, rows, today, {**{f.code: f for f in funds}, **{f.name: f for f in funds}})
+    parsed, problems = parse_rows(header, rows, today, {**{f.code: f for f in funds}, **{f.name: f for f in funds}},
+                                  closed_periods=current_chart(session).closed_periods)
     if problems:
         raise ImportErrors(problems=sorted(problems))
     if not parsed:
         raise ImportErrors(problems=[(0, "", "the file has no gifts in it")])
 
+    try:
+        with session.begin_nested():  # a refusal below rolls back the donors and the batch written before it
+            batch, new = _record(session, actor, parsed, digest, filename, today)
+    except ImportErrors:
+        raise
+    except (InvalidInput, RuleBroken) as err:  # a ledger rule parse_rows does not know of: name the row
+        problems = []
+        for key, messages in err.errors.items():
+            found = re.match(r"gifts\[(\d+)\]\.(\w+)$", key)
+            for message in messages:
+                problems.append((parsed[int(found[1])].number, GIFT_FIELD_COLUMNS.get(found[2], found[2]), message)
+                                if found else (0, key, message))
+        raise ImportErrors(problems=sorted(problems)) from err
+    audit.record(session, actor, "donation.import", object_type="import_batch", object_id=batch.id,
+                 detail={"file": batch.filename, "sha256": digest, "rows": batch.rows, "total": batch.total,
+                         "new_donors": len(new), "encoding": encoding})
+    return ImportResult(batch.id, batch.rows, batch.total, len(new), encoding=encoding)
+
+
+def _record(session: Session, actor: Actor, parsed: list[_Row], digest: str, filename: str,
+            today: date) -> tuple[m.ImportBatch, list[m.Donor]]:
+    """Write the new donors, the batch and the gifts of checked rows."""
     known = {}
     for d in session.scalars(select(m.Donor).order_by(m.Donor.id.desc())):
         known[(d.name, d.kind)] = d  # the oldest donor of a name and kind wins
@@ -235,18 +288,5 @@ def import_donations(session: Session, actor: Actor, data: bytes, filename: str,
     session.flush()
     gifts = [Gift(donor_id=known[(r.donor, r.kind)].id, fund=r.fund, amount=r.amount,
                   received_on=r.received_on, channel=r.channel, reference=r.reference, memo=r.memo) for r in parsed]
-    try:
-        record_donations(session, actor, gifts, today=today, import_batch_id=batch.id)
-    except ImportErrors:
-        raise
-    except (InvalidInput, RuleBroken) as err:  # the ledger's rules (a closed month, ...): name the spreadsheet row
-        problems = []
-        for key, messages in err.errors.items():
-            found = re.match(r"gifts\[(\d+)\]\.(\w+)$", key)
-            for message in messages:
-                problems.append((parsed[int(found[1])].number, found[2], message) if found else (0, key, message))
-        raise ImportErrors(problems=sorted(problems)) from err
-    audit.record(session, actor, "donation.import", object_type="import_batch", object_id=batch.id,
-                 detail={"file": batch.filename, "sha256": digest, "rows": batch.rows, "total": batch.total,
-                         "new_donors": len(new), "encoding": encoding})
-    return ImportResult(batch.id, batch.rows, batch.total, len(new), encoding=encoding)
+    record_donations(session, actor, gifts, today=today, import_batch_id=batch.id)
+    return batch, new

@@ -236,7 +236,9 @@ def test_an_unknown_or_closed_fund_is_named(session, funds):
 
 @pytest.mark.parametrize("column, value, words", [
     ("fund", "", "required"), ("received_on", "20260908", "YYYY-MM-DD"), ("received_on", "2026-02-30", "YYYY-MM-DD"),
-    ("received_on", "2026-09-08T10:00", "YYYY-MM-DD"), ("memo", "备" * 501, "500"), ("donor", "张" * 101, "100"),
+    ("received_on", "2026-09-08T10:00", "YYYY-MM-DD"), ("received_on", "2026-W36-1", "YYYY-MM-DD"),
+    ("received_on", "２０２６-09-08", "YYYY-MM-DD"), ("memo", "备" * 501, "500"), ("donor", "张" * 101, "100"),
+    ("reference", "ICBC\x071", "control"), ("memo", "bell\x07", "control"), ("donor", "王\x1b秀兰", "control"),
 ])
 def test_a_bad_cell_is_named_with_its_row_and_column(session, funds, column, value, words):
     row = dict(zip(EN, ["王秀兰", "person", "爱力量", "1", "2026-09-08", "bank", "", ""]))
@@ -268,19 +270,19 @@ def test_a_future_date_is_refused(session, funds):
     assert "future" in errors["row 2, received_on"][0]
 
 
-NAMED_BY_THE_LEDGER = pytest.mark.xfail(strict=True, reason=(
-    "BUG: services/imports.py parse_rows does not check a fund's end date nor control characters in the donor's "
-    "name; record_donations refuses them later and import_donations maps its error keys to rows, but under the "
-    "wrong column: 'row 3, fund_id' (the file's column is 'fund'), and 'row 3, memo' for a bad donor name "
-    "(the name goes into the entry's memo, which the ledger refuses)"))
 ROW_CASES = [
-    pytest.param(["李红梅", "person", "爱力量", "1", "2026-09-09", ""], "received_on", id="closed period"),
-    pytest.param(["李红梅", "person", "爱力量", "1", "1999-12-31", ""], "received_on", id="before the books"),
-    pytest.param(["李红梅", "person", "SUMMER", "1", "2026-10-09", ""], "fund", id="fund ended",
-                 marks=NAMED_BY_THE_LEDGER),
-    pytest.param(["李红梅", "person", "爱力量", "1", "2026-10-09", "a\x07b"], "memo", id="memo control character"),
-    pytest.param(["李红梅\x07", "person", "爱力量", "1", "2026-10-09", ""], "donor", id="donor control character",
-                 marks=NAMED_BY_THE_LEDGER),
+    pytest.param(["李红梅", "person", "爱力量", "1", "2026-09-09", ""], "received_on", "2026-09 is closed",
+                 id="closed period"),
+    pytest.param(["李红梅", "person", "爱力量", "1", "1999-12-31", ""], "received_on", "before the books begin",
+                 id="before the books"),
+    pytest.param(["李红梅", "person", "SUMMER", "1", "2026-10-09", ""], "fund", "ended on 2026-08-31",
+                 id="fund ended"),
+    pytest.param(["李红梅", "person", "爱力量", "1", "2026-10-09", "a\x07b"], "memo", "control characters",
+                 id="memo control character"),
+    pytest.param(["李红梅\x07", "person", "爱力量", "1", "2026-10-09", ""], "donor", "control characters",
+                 id="donor control character"),
+    pytest.param(["李红梅", "person", "爱力量", "1", "2026-10-09", "", "R\x1b1"], "reference", "control characters",
+                 id="reference control character"),
 ]
 
 
@@ -289,28 +291,76 @@ def _import_with_a_refused_second_row(session, row):
     make_fund(session, code="SUMMER", name="暑期课堂", end_date=date(2026, 8, 31))
     before = counts(session)
     with pytest.raises(ServiceError) as err:
-        imp(session, csv_bytes([["王秀兰", "person", "爱力量", "1", "2026-10-08", ""], row],
-                               header=EN[:5] + ["memo"]))
+        imp(session, csv_bytes([["王秀兰", "person", "爱力量", "1", "2026-10-08", "", ""], row],
+                               header=EN[:5] + ["memo", "reference"]))
     return err.value, before
 
 
-@pytest.mark.parametrize("row, column", ROW_CASES)
-def test_every_refusal_of_a_row_names_its_row_and_column(session, funds, row, column):
-    err, _ = _import_with_a_refused_second_row(session, row)
+@pytest.mark.parametrize("row, column, words", ROW_CASES)
+def test_every_refusal_of_a_row_names_its_row_and_column(session, funds, row, column, words):
+    err, before = _import_with_a_refused_second_row(session, row)
     assert isinstance(err, ImportErrors) and list(err.errors) == [f"row 3, {column}"], err.errors
+    assert words in err.errors[f"row 3, {column}"][0], err.errors
+    assert "nothing was recorded" in err.detail
+    assert counts(session) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (latent): when the ledger refuses a row late (a closed month, a date before 2000, a fund past its end, "
-    "control characters), import_donations (services/imports.py) has already flushed the new donors and the "
-    "import_batches row into the caller's transaction before raising ImportErrors('... nothing was recorded'). "
-    "The CLI and the import page roll back, so nothing stays today; a caller that commits after the refusal "
-    "would keep the donors and a batch row whose file hash makes the corrected re-import of the same file "
-    "'already imported' with no gifts. Check everything before the first write, or run the writes in a "
-    "savepoint (session.begin_nested()) rolled back on refusal"))
+def test_rows_breaking_ledger_rules_are_listed_with_every_other_error(session, funds):
+    """The ledger's rules are checked with the cells' form, before anything is written: one refusal lists
+    every row, not just the first one the ledger would meet."""
+    close_period(session, MANAGER, "2026-09", today=TODAY)
+    make_fund(session, code="SUMMER", name="暑期课堂", end_date=date(2026, 8, 31))
+    rows = [["王秀兰", "person", "爱力量", "1", "2026-10-08", ""],
+            ["李红梅", "person", "爱力量", "1", "2026-09-09", ""],      # row 3: closed month
+            ["李红梅", "person", "SUMMER", "1", "2026-10-09", ""],      # row 4: fund past its end
+            ["李红梅", "person", "爱力量", "1.001", "2026-10-09", ""],  # row 5: amount
+            ["李红梅\x01", "person", "爱力量", "1", "1999-12-31", ""],   # row 6: donor name and date
+            ["李红梅", "person", "爱力量", "1", "2026-10-09", "\x1b"]]   # row 7: memo
+    errors = refused(session, csv_bytes(rows, header=EN[:5] + ["memo"]))
+    assert list(errors) == ["row 3, received_on", "row 4, fund", "row 5, amount", "row 6, donor",
+                            "row 6, received_on", "row 7, memo"], errors
+
+
 def test_a_late_refusal_leaves_nothing_in_the_callers_transaction(session, funds):
     err, before = _import_with_a_refused_second_row(session, ["李红梅", "person", "爱力量", "1", "2026-09-09", ""])
     assert isinstance(err, ImportErrors)
+    assert counts(session) == before
+
+
+class _FundWithoutLimits:
+    """A fund as a parse_rows that knows nothing of end dates would see it."""
+
+    def __init__(self, fund):
+        self.code, self.name, self.closed_on, self.end_date = fund.code, fund.name, fund.closed_on, None
+
+
+@pytest.mark.parametrize("row, column", [
+    (["李红梅", "person", "爱力量", "1", "2026-09-09", ""], "received_on"),
+    (["李红梅", "person", "SUMMER", "1", "2026-10-09", ""], "fund"),
+], ids=["closed period", "fund ended"])
+def test_a_refusal_only_the_ledger_makes_is_named_by_row_and_rolled_back(session, funds, monkeypatch, row, column):
+    """Should a rule reach only the ledger at posting time (here parse_rows is made blind to closed months and
+    end dates), the refusal still names the file's row and column, and the donors and the import batch
+    written before it are rolled back: a caller that commits afterwards keeps nothing, and the same file
+    is not taken for "already imported"."""
+    from fund_ledger.services import imports
+
+    real = imports.parse_rows
+
+    def blind(header, rows, today, funds, closed_periods=frozenset(), earliest=date(2000, 1, 1)):
+        return real(header, rows, today, {k: _FundWithoutLimits(f) for k, f in funds.items()})
+
+    monkeypatch.setattr(imports, "parse_rows", blind)
+    err, before = _import_with_a_refused_second_row(session, row)
+    assert isinstance(err, ImportErrors) and list(err.errors) == [f"row 3, {column}"], err.errors
+    assert counts(session) == before
+    session.commit()
+    session.begin()
+    assert counts(session) == before
+    data = csv_bytes([["王秀兰", "person", "爱力量", "1", "2026-10-08", "", ""], row],
+                     header=EN[:5] + ["memo", "reference"])
+    with pytest.raises(ImportErrors):  # refused again, not "already imported"
+        imp(session, data)
     assert counts(session) == before
 
 
