@@ -427,3 +427,29 @@ class DisbursementAttachment(Base):
         CheckConstraint("content_type IN ('application/pdf','image/png','image/jpeg')", name="type"),
     )
 
+
+class AuditReport(Base):
+    """An issued audit report: the PDF bundle of a closed period's statements, kept as the bytes issued.
+
+    Append-only (triggers): never regenerated, never edited; a reissue is a new row naming the one it
+    replaces. The digest it prints (the period's head and seal) is kept beside the bytes for verification.
+    """
+
+    __tablename__ = "audit_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    """Chosen under the ledger's lock before rendering: the PDF prints its own id."""
+    period: Mapped[str] = mapped_column(ForeignKey("periods.period"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    head_seq: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    seal: Mapped[str] = mapped_column(String(64))
+    entry_count: Mapped[int] = mapped_column(Integer)
+    sections: Mapped[str] = mapped_column(Text)
+    """JSON list of the statements in the bundle, in order (``["trial-balance", "general-journal"]``)."""
+    issued_at: Mapped[str] = mapped_column(String(32))
+    issued_by: Mapped[str] = mapped_column(String(64))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("audit_reports.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    """Why it was reissued (empty for a first issue)."""

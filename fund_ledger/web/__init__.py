@@ -57,6 +57,7 @@ NAV = [
     ("web.disbursements", "拨款申请", "Disbursements", ("grantee", "manager", "auditor")),
     ("web.organisations", "受助机构", "Grantees", BOOK_READERS),
     ("web.programmes", "资助项目", "Programmes", BOOK_READERS),
+    ("web.reports", "报表", "Reports", BOOK_READERS),
     ("web.audit_log", "审计日志", "Audit log", ("auditor", "manager", "admin")),
     ("web.users", "用户管理", "Users", ("admin",)),
 ]
@@ -187,3 +188,5 @@ from . import people  # noqa: E402,F401
 from . import donations  # noqa: E402,F401
 from . import grants  # noqa: E402,F401
 from . import programmes  # noqa: E402,F401
+from . import periods  # noqa: E402,F401
+from . import reports  # noqa: E402,F401

@@ -116,6 +116,28 @@ EXPECTED: dict[str, set[str]] = {
     "api.list_programmes": BOOKS,
     "api.get_programme": BOOKS,
     "api.post_programme_member": {"manager"},
+    # entries, periods, audit reports (issue 6)
+    "api.list_entries": BOOKS,
+    "api.get_entry": BOOKS,
+    "api.reverse_entry": {"manager"},
+    "api.list_periods": BOOKS,
+    "api.close_period": {"manager"},
+    "api.issue_audit_report": {"manager"},
+    "api.list_audit_reports": BOOKS,
+    "api.get_audit_report": BOOKS,
+    "api.audit_report_pdf": BOOKS,
+    "api.verify_audit_report": PUBLIC_,
+    "web.periods": BOOKS,
+    "web.close_period": {"manager"},
+    "web.audit_reports": BOOKS,
+    "web.issue_audit_report": {"manager"},
+    "web.audit_report_pdf": BOOKS,
+    "web.verify_audit_report": PUBLIC_,
+    # reports (issue 6)
+    "web.reports": BOOKS,
+    "web.report": BOOKS,
+    "web.report_download": BOOKS,
+    "api.statement_report": BOOKS,
 }
 
 
@@ -198,6 +220,8 @@ SAMPLE_ROWS = {"donor_id": "donors", "donation_id": "donations", "fund_id": "fun
 def _sample_values(app) -> dict[str, object]:
     """Real values for the routes' parameters: an entry of the demo, manager2's id, the first row of a table."""
     values: dict[str, object] = {"number": "2026-000001", "filename": "css/app.css"}
+    values.update(name="trial-balance", fmt="csv")  # reports (issue 6)
+    values.update(period="2026-09", report_id=1)  # issue 6: a month the demo can close; the first audit report
     with app.extensions["fund_ledger.engine"].connect() as conn:
         values["user_id"] = conn.execute(text("SELECT id FROM users WHERE username = 'manager2'")).scalar_one()
         for name, table in SAMPLE_ROWS.items():

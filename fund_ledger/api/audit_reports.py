@@ -1,0 +1,141 @@
+"""Audit reports: issued for a closed period, downloaded as the same bytes every time, verified by anyone."""
+from __future__ import annotations
+
+from flask import current_app, make_response, request
+from marshmallow import Schema, fields, validate
+
+from ..app import db_session
+from ..db.engine import read_session
+from ..security import PUBLIC, access, current_actor
+from ..services import audit_reports as svc
+from . import blp
+from .fields import Id
+from .schemas import PageQuery, page_schema
+
+BOOK_READERS = ("manager", "auditor")
+
+
+class ReportIn(Schema):
+    period = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="expected YYYY-MM"))
+    replaces = Id(load_default=None, allow_none=True, metadata={"description": "the report this one reissues"})
+    reason = fields.String(load_default="", validate=validate.Length(max=svc.MAX_REASON))
+
+
+class ReportOut(Schema):
+    id = fields.Integer()
+    period = fields.String()
+    sha256 = fields.String()
+    size = fields.Integer()
+    head_seq = fields.Integer()
+    head_hash = fields.String()
+    seal = fields.String()
+    entry_count = fields.Integer()
+    sections = fields.List(fields.String())
+    issued_at = fields.String()
+    issued_by = fields.String()
+    replaces = fields.Integer(allow_none=True)
+    replaced_by = fields.Integer(allow_none=True)
+    reason = fields.String()
+
+
+class ReportQuery(PageQuery):
+    period = fields.String(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="expected YYYY-MM"))
+
+
+class VerifyOut(Schema):
+    genuine = fields.Boolean(metadata={"description": "the file is, byte for byte, a report this ledger issued"})
+    report_id = fields.Integer(allow_none=True)
+    ledger_matches = fields.Boolean(metadata={"description": "the ledger today still gives the digest it prints"})
+    sha256 = fields.String()
+    first_bad_entry = fields.String(allow_none=True)
+    ledger_verifies = fields.Boolean(allow_none=True)
+    head_matches = fields.Boolean(allow_none=True)
+    seal_matches = fields.Boolean(allow_none=True)
+    problems = fields.List(fields.String())
+    claimed = fields.Dict(allow_none=True, metadata={"description": "the digest embedded in the file, if any"})
+    period = fields.String()
+    head_seq = fields.Integer()
+    head_hash = fields.String()
+    seal = fields.String()
+    entry_count = fields.Integer()
+    issued_at = fields.String()
+    issued_by = fields.String()
+    replaces = fields.Integer(allow_none=True)
+    replaced_by = fields.Integer(allow_none=True)
+    issued_sha256 = fields.String()
+
+
+@blp.route("/audit-reports", methods=["POST"])
+@blp.arguments(ReportIn)
+@blp.response(201, ReportOut)
+@access("manager")
+def issue_audit_report(body):
+    """Issue the audit report of a closed period: a PDF of its statements, stored with its SHA-256 and never
+    regenerated. To reissue, name the report it replaces (``replaces``) and give a ``reason``."""
+    session = db_session()
+    row = svc.issue_report(session, current_actor(), body["period"], replaces=body["replaces"], reason=body["reason"])
+    session.commit()
+    return svc.report_json(row)
+
+
+@blp.route("/audit-reports", methods=["GET"])
+@blp.arguments(ReportQuery, location="query")
+@blp.response(200, page_schema(ReportOut, "AuditReportPage"))
+@access(*BOOK_READERS)
+def list_audit_reports(args):
+    items, total = svc.list_reports(db_session(), page=args["page"], per_page=args["per_page"], period=args.get("period"))
+    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
+
+
+@blp.route("/audit-reports/<int:report_id>", methods=["GET"])
+@blp.response(200, ReportOut)
+@access(*BOOK_READERS)
+def get_audit_report(report_id: int):
+    session = db_session()
+    return svc.report_json(svc.get_report(session, report_id), svc.replaced_by(session, report_id))
+
+
+def pdf_response(session, report_id: int):
+    """The stored bytes as a download, with their SHA-256 in the headers."""
+    row = svc.get_report(session, report_id)
+    response = make_response(svc.report_pdf(session, report_id))
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="audit-report-{row.period}-{row.id}.pdf"'
+    response.headers["ETag"] = f'"{row.sha256}"'
+    response.headers["X-Content-SHA256"] = row.sha256
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@blp.route("/audit-reports/<int:report_id>.pdf", methods=["GET"])
+@blp.doc(summary="An audit report's PDF, the same bytes on every download",
+         responses={"200": {"description": "PDF", "content": {"application/pdf": {}}}})
+@access(*BOOK_READERS)
+def audit_report_pdf(report_id: int):
+    return pdf_response(db_session(), report_id)
+
+
+def uploaded_pdf() -> bytes:
+    """The multipart ``file``, size-limited, or a 400/413 naming it."""
+    svc.check_upload(b"%PDF-", request.content_length)  # refuse an oversized body before reading it
+    upload = request.files.get("file")
+    data = upload.stream.read(svc.MAX_UPLOAD + 1) if upload is not None else None
+    return svc.check_upload(data)
+
+
+@blp.route("/audit-reports/verify", methods=["POST"])
+@blp.doc(summary="Check an audit report PDF: is it ours, and does the ledger still match it? (anyone)",
+         requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+             "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}}}})
+@blp.response(200, VerifyOut)
+@access(PUBLIC)
+def verify_audit_report():
+    """``genuine``: the file's SHA-256 is that of a report this ledger issued. ``ledger_matches``: the ledger
+    today still verifies, entry ``head_seq`` still has the printed head hash and the period's entries still give
+    the printed seal; when not, ``first_bad_entry`` names the first entry that does not hold."""
+    data = uploaded_pdf()
+    session = read_session(current_app.extensions["fund_ledger.engine"])  # a snapshot, never the write lock
+    try:
+        return svc.verify_upload(session, data)
+    finally:
+        session.close()

@@ -1,0 +1,223 @@
+"""Audit reports: issued once for a closed period, kept as bytes, and checked by anyone who holds one.
+
+Issuing renders the bundle (``reports.audit_bundle``) and stores exactly those bytes with their SHA-256;
+downloads serve the stored bytes, so a report is never regenerated differently. A reissue is a new
+report naming the one it replaces (the old one stays, marked as replaced).
+
+Verifying an uploaded PDF answers two separate questions:
+
+* ``genuine``: is it, byte for byte, a report this ledger issued (its SHA-256 is one we stored)?
+* ``ledger_matches``: does the ledger today still say what the report printed: the journal verifies
+  (chain, balances, seals), entry ``head_seq`` still carries the printed head hash, and the period's
+  entries still give the printed seal? When not, the first bad entry is named.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..db import models as m
+from ..db import repository as repo
+from ..db.engine import lock_ledger
+from ..ledger.entries import format_number
+from ..reports.audit_bundle import ReportFacts, read_marker, render_bundle
+from . import audit
+from .actor import Actor
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken, ServiceError
+from .periods import _months_between, month_of, period_bounds
+from .verify import period_seal, verify_ledger
+
+MAX_UPLOAD = 8 * 1024 * 1024
+"""Bytes an uploaded PDF may have (an issued report is far smaller; a larger one is refused unread)."""
+MAX_REASON = 300
+
+
+class TooLarge(ServiceError):
+    status = 413
+    title = "Payload too large"
+
+
+def _require_manager(actor: Actor) -> None:
+    if actor.role not in {"manager", "system"}:
+        raise Forbidden("only a fund manager issues audit reports")
+
+
+def replaced_by(session: Session, report_id: int) -> int | None:
+    return session.scalar(select(m.AuditReport.id).where(m.AuditReport.replaces_id == report_id))
+
+
+def current_report(session: Session, period: str) -> m.AuditReport | None:
+    """The period's report that no other replaces, if any."""
+    newer = select(m.AuditReport.replaces_id).where(m.AuditReport.replaces_id.is_not(None))
+    return session.scalar(select(m.AuditReport).where(m.AuditReport.period == period, m.AuditReport.id.not_in(newer))
+                          .order_by(m.AuditReport.id.desc()).limit(1))
+
+
+def open_months_before(session: Session, period: str) -> tuple[str, ...]:
+    """Months from the first entry's up to (not including) ``period`` that are not closed."""
+    first_day = session.scalar(select(func.min(m.Entry.accounting_date)))
+    if first_day is None:
+        return ()
+    first = month_of(repo.as_date(first_day))
+    if first >= period:
+        return ()
+    closed = set(session.scalars(select(m.Period.period).where(m.Period.period < period)))
+    return tuple(x for x in _months_between(first, period)[:-1] if x not in closed)
+
+
+def issue_report(session: Session, actor: Actor, period: str, *, replaces: int | None = None,
+                 reason: str = "") -> m.AuditReport:
+    """Issue the audit report of closed ``period`` (or reissue it, naming the report it replaces); the caller
+    commits. The PDF prints its own number, so the number is taken under the ledger's lock first."""
+    _require_manager(actor)
+    period_bounds(period)  # a malformed period is a 400 naming the field
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(f"the reason is at most {MAX_REASON} characters", {"reason": [f"at most {MAX_REASON} characters"]})
+    lock_ledger(session)
+    closed = session.get(m.Period, period)
+    if closed is None:
+        raise RuleBroken(f"{period} is not closed: close the period first, then issue its audit report",
+                         {"period": ["not closed"]}, code="period_open")
+    current = current_report(session, period)
+    if replaces is None and current is not None:
+        raise Conflict(f"audit report No. {current.id} was already issued for {period}: to reissue it, name it in "
+                       "replaces and give a reason", {"replaces": [f"report {current.id} exists"]}, code="already_issued")
+    if replaces is not None:
+        old = session.get(m.AuditReport, replaces)
+        if old is None or old.period != period:
+            raise RuleBroken(f"no audit report No. {replaces} for {period}", {"replaces": ["no such report for the period"]},
+                             code="no_such_report")
+        newer = replaced_by(session, replaces)
+        if newer is not None:
+            raise Conflict(f"audit report No. {replaces} was already replaced by No. {newer}",
+                           {"replaces": [f"already replaced by {newer}"]}, code="already_replaced")
+        if not reason:
+            raise InvalidInput("a reissue needs a reason", {"reason": ["required"]})
+    report_id = (session.scalar(select(func.max(m.AuditReport.id))) or 0) + 1
+    issued_at = repo.utc_now_text()
+    facts = ReportFacts(session=session, report_id=report_id, period=closed, issued_at=issued_at,
+                        issued_by=actor.username, replaces=replaces, reason=reason,
+                        open_before=open_months_before(session, period))
+    pdf, sections = render_bundle(facts)
+    row = m.AuditReport(id=report_id, period=period, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pdf=pdf,
+                        head_seq=closed.head_seq, head_hash=closed.head_hash, seal=closed.seal,
+                        entry_count=closed.entry_count, sections=json.dumps(list(sections)),
+                        issued_at=issued_at, issued_by=actor.username, replaces_id=replaces, reason=reason)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "audit_report.issue", object_type="audit_report", object_id=report_id,
+                 detail={"period": period, "sha256": row.sha256, "size": row.size, "head_seq": row.head_seq,
+                         "replaces": replaces, "reason": reason or None})
+    return row
+
+
+def get_report(session: Session, report_id: int) -> m.AuditReport:
+    row = session.get(m.AuditReport, report_id) if 0 < report_id <= 2**31 - 1 else None
+    if row is None:
+        raise NotFound(f"no audit report {report_id}")
+    return row
+
+
+def report_pdf(session: Session, report_id: int) -> bytes:
+    """The stored bytes, exactly as issued."""
+    get_report(session, report_id)
+    return session.scalar(select(m.AuditReport.pdf).where(m.AuditReport.id == report_id))
+
+
+def list_reports(session: Session, *, page: int = 1, per_page: int = 50, period: str | None = None) -> tuple[list[dict], int]:
+    q = select(m.AuditReport)
+    if period:
+        q = q.where(m.AuditReport.period == period)
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = list(session.scalars(q.order_by(m.AuditReport.id.desc()).limit(per_page).offset((page - 1) * per_page)))
+    newer = dict(session.execute(select(m.AuditReport.replaces_id, m.AuditReport.id)
+                                 .where(m.AuditReport.replaces_id.in_([r.id for r in rows]))).all()) if rows else {}
+    return [report_json(r, newer.get(r.id)) for r in rows], total
+
+
+def report_json(row: m.AuditReport, replaced_by_id: int | None = None) -> dict:
+    return {"id": row.id, "period": row.period, "sha256": row.sha256, "size": row.size, "head_seq": row.head_seq,
+            "head_hash": row.head_hash, "seal": row.seal, "entry_count": row.entry_count,
+            "sections": json.loads(row.sections), "issued_at": row.issued_at, "issued_by": row.issued_by,
+            "replaces": row.replaces_id, "replaced_by": replaced_by_id, "reason": row.reason}
+
+
+# --- verification ----------------------------------------------------------------------------------
+
+def check_upload(data: bytes | None, declared_length: int | None = None) -> bytes:
+    """The uploaded file, or a clear refusal naming the field ``file``."""
+    if declared_length is not None and declared_length > MAX_UPLOAD + 64 * 1024:
+        raise TooLarge(f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB", {"file": ["too large"]})
+    if data is None:
+        raise InvalidInput("send the audit report's PDF as the multipart field 'file'", {"file": ["required"]})
+    if len(data) > MAX_UPLOAD:
+        raise TooLarge(f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB", {"file": ["too large"]})
+    if not data:
+        raise InvalidInput("the file is empty", {"file": ["empty"]})
+    if b"%PDF-" not in data[:1024]:
+        raise InvalidInput("the file is not a PDF", {"file": ["not a PDF"]})
+    return data
+
+
+def verify_upload(session: Session, data: bytes) -> dict:
+    """Is ``data`` a report we issued, and does the ledger still match the digest it prints?"""
+    data = check_upload(data)
+    digest = hashlib.sha256(data).hexdigest()
+    row = session.scalar(select(m.AuditReport).where(m.AuditReport.sha256 == digest))
+    claimed = read_marker(data)
+    result = {"genuine": row is not None, "report_id": row.id if row else None, "ledger_matches": False,
+              "sha256": digest, "claimed": claimed, "problems": []}
+    if row is None:
+        issued = None
+        if claimed is not None and 0 < claimed["report_id"] <= 2**31 - 1:
+            issued = session.get(m.AuditReport, claimed["report_id"])
+        if claimed is None:
+            result["problems"].append("this file is not an audit report of this ledger: it carries no digest")
+        else:
+            result["problems"].append(
+                f"this file says it is audit report No. {claimed['report_id']}, but its bytes are not those of any "
+                "report this ledger issued: it was changed or is not ours")
+            if issued is not None:
+                result["issued_sha256"] = issued.sha256
+        result.update(first_bad_entry=None, ledger_verifies=None, head_matches=None, seal_matches=None)
+        return result
+    result.update(report_json(row, replaced_by(session, row.id)))
+    result.update(genuine=True, report_id=row.id)
+    result.update(ledger_check(session, row.period, row.head_seq, row.head_hash, row.seal, row.entry_count))
+    return result
+
+
+def ledger_check(session: Session, period: str, head_seq: int, head_hash: str, seal: str, entry_count: int) -> dict:
+    """Whether the ledger today still gives this digest; the first bad entry when it does not."""
+    report = verify_ledger(session)
+    problems = list(report.problems[:20])
+    first_bad, first_bad_seq = report.first_bad_entry, report.first_bad_seq
+    head = session.execute(select(m.Entry.year, m.Entry.year_seq, m.Entry.hash).where(m.Entry.id == head_seq)).first()
+    chain_broken_before_head = first_bad_seq is not None and first_bad_seq <= head_seq
+    head_matches = head is not None and head.hash == head_hash and not chain_broken_before_head
+    if head is None:
+        problems.append(f"entry #{head_seq}, the head the report printed, is no longer in the ledger")
+    elif head.hash != head_hash:
+        problems.append(f"entry {format_number(head.year, head.year_seq)} (#{head_seq}) no longer has the head hash "
+                        "the report printed")
+    first, last = period_bounds(period)
+    hashes = list(session.scalars(select(m.Entry.hash).where(m.Entry.accounting_date.between(first, last),
+                                                             m.Entry.id <= head_seq).order_by(m.Entry.id)))
+    seal_matches = period_seal(hashes, head_hash) == seal and len(hashes) == entry_count
+    if not seal_matches:
+        problems.append(f"the entries dated in {period} no longer give the seal the report printed "
+                        f"({len(hashes)} entries now, {entry_count} then)")
+    if first_bad is None and not head_matches and head is not None:
+        first_bad = format_number(head.year, head.year_seq)  # rehashed from some point on: the head is what we know
+    matches = report.ok and head_matches and seal_matches
+    return {"ledger_matches": matches, "ledger_verifies": report.ok, "head_matches": head_matches,
+            "seal_matches": seal_matches, "first_bad_entry": None if matches else first_bad,
+            "problems": problems}
+
+
+__all__ = ["issue_report", "get_report", "report_pdf", "list_reports", "verify_upload", "check_upload",
+           "ledger_check", "MAX_UPLOAD", "TooLarge"]

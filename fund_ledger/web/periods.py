@@ -1,0 +1,164 @@
+"""Pages for closing periods and for audit reports, and the public page where anyone checks a report.
+
+Closing is one way, so it takes two steps: the period page offers a month (or a year) to close, a
+confirmation page says what closing means and what it will seal, and only a form posted from there with
+``confirm=yes`` closes. Issuing an audit report is one form; its PDF is served from the stored bytes.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import current_app, redirect, render_template, request, url_for
+
+from ..app import db_session
+from ..db.engine import read_session
+from ..i18n import t
+from ..security import PUBLIC, access, current_actor, principal
+from ..services import audit_reports as reports_svc
+from ..services import periods as periods_svc
+from ..services.errors import InvalidInput, ServiceError
+from ..services.ledger import local_today
+from . import ACTIVE, BOOK_READERS, NAV, bp
+from .people import MESSAGES_ZH, _notice
+
+NAV.insert(next(i for i, item in enumerate(NAV) if item[0] == "web.audit_log"),
+           ("web.periods", "会计期间", "Periods", BOOK_READERS))
+NAV.insert(next(i for i, item in enumerate(NAV) if item[0] == "web.audit_log"),
+           ("web.audit_reports", "审计报告", "Audit reports", BOOK_READERS))
+ACTIVE.update({"web.periods": ("web.close_period",), "web.audit_reports": ("web.audit_report_pdf",)})
+MESSAGES_ZH.update({
+    "expected YYYY-MM": "格式为 YYYY-MM",
+    "expected YYYY-MM or YYYY": "格式为 YYYY-MM（月）或 YYYY（年）",
+    "not closed": "尚未结账",
+    "no such report for the period": "该期间没有这份报告",
+    "a reissue needs a reason": "重新出具须说明原因",
+    "the file is not a PDF": "文件不是 PDF",
+    "the file is empty": "文件是空的",
+    "send the audit report's PDF as the multipart field 'file'": "请选择审计报告的 PDF 文件",
+    "not a PDF": "不是 PDF 文件",
+    "too large": "文件过大",
+})
+PERIOD_OR_YEAR = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
+
+
+def _is_manager() -> bool:
+    who = principal()
+    return who is not None and who.role == "manager"
+
+
+# --- periods --------------------------------------------------------------------------------------------
+
+@bp.get("/periods")
+@access(*BOOK_READERS)
+def periods():
+    session = db_session()
+    months = periods_svc.list_months(session)
+    today = local_today()
+    years = sorted({r["period"][:4] for r in months if r["status"] == "open" and int(r["period"][:4]) < today.year},
+                   reverse=True)
+    return render_template("web/periods/periods.html", months=months, years=years, can_close=_is_manager())
+
+
+def _close_preview(session, period: str) -> dict:
+    """What the confirmation page shows: the months that would close and the entries dated in them."""
+    months = [r for r in periods_svc.list_months(session)
+              if r["period"] == period or (len(period) == 4 and r["period"].startswith(period + "-"))]
+    return {"months": [r for r in months if r["status"] == "open"],
+            "entries": sum(r["entry_count"] for r in months if r["status"] == "open")}
+
+
+@bp.route("/periods/close", methods=["GET", "POST"])
+@access("manager")
+def close_period():
+    """GET ?period=: the confirmation page. POST period, confirm=yes: close (a month, or a year's open months)."""
+    session = db_session()
+    period = (request.values.get("period") or "").strip()[:16]
+    if not PERIOD_OR_YEAR.match(period):
+        return render_template("web/periods/close.html", period=period, preview=None,
+                               error=t("请选择要结账的月份（YYYY-MM）或年份（YYYY）", "Choose a month (YYYY-MM) or a year (YYYY) to close")), 400
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        try:
+            closed = periods_svc.close(session, current_actor(), period)
+        except ServiceError as err:
+            session.rollback()
+            return render_template("web/periods/close.html", period=period, preview=_close_preview(session, period),
+                                   error=err.detail), err.status
+        session.commit()
+        names = "、".join(p.period for p in closed)
+        _notice(f"已结账：{names}。此后不能再记入这些月份。", f"Closed: {', '.join(p.period for p in closed)}. "
+                "Nothing can be dated in them any more.")
+        return redirect(url_for("web.periods"))
+    status = 400 if request.method == "POST" else 200  # posted without the confirmation: ask again
+    return render_template("web/periods/close.html", period=period, preview=_close_preview(session, period),
+                           error=None), status
+
+
+# --- audit reports --------------------------------------------------------------------------------------
+
+@bp.get("/audit-reports")
+@access(*BOOK_READERS)
+def audit_reports():
+    session = db_session()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    items, total = reports_svc.list_reports(session, page=page, per_page=50)
+    closed = [r for r in periods_svc.list_months(session) if r["status"] == "closed"]
+    current = {r["period"]: reports_svc.current_report(session, r["period"]) for r in closed} if _is_manager() else {}
+    return render_template("web/periods/audit_reports.html", reports=items, total=total, page=page, closed=closed,
+                           current=current, can_issue=_is_manager(), form={}, errors={}, error=None)
+
+
+@bp.post("/audit-reports/issue")
+@access("manager")
+def issue_audit_report():
+    session = db_session()
+    form = {k: (request.form.get(k) or "").strip() for k in ("period", "replaces", "reason")}
+    try:
+        replaces = None
+        if form["replaces"]:
+            if not form["replaces"].isdigit() or not 0 < int(form["replaces"]) <= 2**31 - 1:
+                raise InvalidInput("replaces must be a report number", {"replaces": ["a report number"]})
+            replaces = int(form["replaces"])
+        row = reports_svc.issue_report(session, current_actor(), form["period"], replaces=replaces,
+                                       reason=form["reason"])
+    except ServiceError as err:
+        session.rollback()
+        items, total = reports_svc.list_reports(session, per_page=50)
+        closed = [r for r in periods_svc.list_months(session) if r["status"] == "closed"]
+        current = {r["period"]: reports_svc.current_report(session, r["period"]) for r in closed}
+        return render_template("web/periods/audit_reports.html", reports=items, total=total, page=1, closed=closed,
+                               current=current, can_issue=True, form=form, errors=err.errors,
+                               error=err.detail), err.status
+    session.commit()
+    _notice(f"已出具第 {row.id} 号审计报告（{row.period}），SHA-256 {row.sha256[:16]}…",
+            f"Issued audit report No. {row.id} ({row.period}), SHA-256 {row.sha256[:16]}…")
+    return redirect(url_for("web.audit_reports"))
+
+
+@bp.get("/audit-reports/<int:report_id>.pdf")
+@access(*BOOK_READERS)
+def audit_report_pdf(report_id: int):
+    from ..api.audit_reports import pdf_response
+
+    return pdf_response(db_session(), report_id)
+
+
+@bp.route("/audit-reports/verify", methods=["GET", "POST"])
+@access(PUBLIC)
+def verify_audit_report():
+    """Anyone uploads a report and reads whether it is ours and whether the ledger still matches it.
+    The check reads one snapshot in a read session: it never takes the ledger's write lock."""
+    if request.method == "GET":
+        return render_template("web/periods/verify.html", result=None, error=None)
+    try:
+        reports_svc.check_upload(b"%PDF-", request.content_length)
+        upload = request.files.get("file")
+        data = upload.stream.read(reports_svc.MAX_UPLOAD + 1) if upload is not None and upload.filename else None
+        data = reports_svc.check_upload(data)
+        session = read_session(current_app.extensions["fund_ledger.engine"])
+        try:
+            result = reports_svc.verify_upload(session, data)
+        finally:
+            session.close()
+    except ServiceError as err:
+        return render_template("web/periods/verify.html", result=None, error=err.detail), err.status
+    return render_template("web/periods/verify.html", result=result, error=None)

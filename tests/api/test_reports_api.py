@@ -1,0 +1,75 @@
+"""GET /api/v1/reports/{name}: every report as JSON, CSV and PDF for the books' readers; bad input is a
+problem+json naming the field, never a 500."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from fund_ledger.ledger.money import parse_amount
+from fund_ledger.reports.catalogue import REPORTS
+
+QUERIES = {"fund-statement": "fund_id=2", "account-ledger": "account=1002"}
+
+
+@pytest.fixture
+def auditor(client, api_token):
+    headers = {"Authorization": f"Bearer {api_token('auditor')}"}
+    return lambda url: client.get(url, headers=headers)
+
+
+def test_every_report_in_every_format(auditor):
+    for name in REPORTS:
+        query = QUERIES.get(name, "")
+        r = auditor(f"/api/v1/reports/{name}?{query}")
+        assert r.status_code == 200, (name, r.get_json())
+        body = r.get_json()
+        assert body["report"] == name and body["ledger"]["entries"] == 12
+        r = auditor(f"/api/v1/reports/{name}?{query}&format=csv")
+        assert r.status_code == 200 and r.mimetype == "text/csv" and "attachment" in r.headers["Content-Disposition"]
+        assert list(csv.reader(io.StringIO(r.get_data(as_text=True))))[0]
+    r = auditor("/api/v1/reports/activities?format=pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
+
+
+def test_json_agrees_with_the_trial_balance(auditor):
+    fp = auditor("/api/v1/reports/financial-position?as_of=2026-11-27").get_json()
+    tb = auditor("/api/v1/reports/trial-balance?as_of=2026-11-27").get_json()
+    lines = {x["line"]: x for x in fp["lines"]}
+    assets = sum(parse_amount(a["balance"], allow_zero=True, allow_negative=True) for a in tb["accounts"] if a["type"] == "asset")
+    assert parse_amount(lines["assets"]["end"]) == assets == parse_amount(lines["liabilities_and_net_assets"]["end"])
+    act = {x["line"]: x for x in auditor("/api/v1/reports/activities?from=2026-01-01&to=2026-11-27").get_json()["lines"]}
+    assert act["net_change"]["total"] == lines["net_assets"]["end"]  # nothing before 2026 in the demo
+    assert act["release"]["total"] == "0.00"
+
+
+@pytest.mark.parametrize("url, status, field", [
+    ("/api/v1/reports/activities?from=2026-12-01&to=2026-01-01", 400, "from"),
+    ("/api/v1/reports/activities?from=2026-02-30", 400, "from"),
+    ("/api/v1/reports/trial-balance?as_of=yesterday", 400, "as_of"),
+    ("/api/v1/reports/trial-balance?fund_id=1", 400, "fund_id"),
+    ("/api/v1/reports/trial-balance?from=2026-01-01", 400, "from"),
+    ("/api/v1/reports/activities?as_of=2026-01-01", 400, "as_of"),
+    ("/api/v1/reports/fund-statement", 400, "fund_id"),
+    ("/api/v1/reports/fund-statement?fund_id=999", 404, "fund_id"),
+    ("/api/v1/reports/fund-statement?fund_id=99999999999", 400, "fund_id"),
+    ("/api/v1/reports/fund-statement?fund_id=abc", 400, "fund_id"),
+    ("/api/v1/reports/account-ledger", 400, "account"),
+    ("/api/v1/reports/account-ledger?account=9999", 404, "account"),
+    ("/api/v1/reports/activities?format=xlsx", 400, "format"),
+    ("/api/v1/reports/financial-position?as_of=0001-01-01", 400, "as_of"),
+    ("/api/v1/reports/balance-sheet", 404, "name"),
+])
+def test_bad_input_is_a_problem_naming_the_field(auditor, url, status, field):
+    r = auditor(url)
+    assert r.status_code == status and r.mimetype == "application/problem+json", r.get_data(as_text=True)
+    assert field in r.get_json()["errors"]
+
+
+def test_only_the_books_readers(client, api_token):
+    assert client.get("/api/v1/reports/activities").status_code == 401
+    r = client.get("/api/v1/reports/activities", headers={"Authorization": f"Bearer {api_token('zhuren')}"})
+    assert r.status_code == 403
+    r = client.get("/api/v1/reports/activities", headers={"Authorization": f"Bearer {api_token('manager')}"})
+    assert r.status_code == 200

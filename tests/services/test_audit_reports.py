@@ -1,0 +1,218 @@
+"""Audit reports, as issue 6 asks, on both databases: issued for a closed month, stored as bytes that every
+download returns unchanged, recognised when uploaded back, and the ledger checked against the digest they
+print: a posting altered behind the triggers' back makes the report 'not matching' and names the entry."""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from fund_ledger.db import repository as repo
+from fund_ledger.db.engine import write_session
+from fund_ledger.ledger.chain import entry_hash
+from fund_ledger.reports.audit_bundle import read_marker, trial_balance_at_head
+from fund_ledger.reports.pdf import trial_balance_pdf
+from fund_ledger.reports.trial_balance import build_trial_balance
+from fund_ledger.services import audit_reports as svc
+from fund_ledger.services.actor import Actor
+from fund_ledger.services.errors import Conflict, Forbidden, InvalidInput, RuleBroken
+from fund_ledger.services.periods import close_period
+from fund_ledger.services.verify import period_seal, verify_ledger
+from tests.api.test_donations_api import Api, assert_problem, sql
+from tests.db.tamper import disable_guards
+from tests.factories import MANAGER, TODAY, gift_draft, make_fund, post
+
+
+@pytest.fixture
+def api(client, api_token):
+    return Api(client, api_token("manager"))
+
+
+@pytest.fixture
+def auditor(client, api_token):
+    return Api(client, api_token("auditor"))
+
+
+BOUNDARY = "----fund-ledger-test-boundary"
+
+
+def multipart(data: bytes, name: str = "report.pdf", fields: dict | None = None) -> bytes:
+    """A multipart body built by hand: Werkzeug's test builder spools big uploads to a temporary file it
+    never closes (a ResourceWarning, an error under filterwarnings)."""
+    parts = [f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in (fields or {}).items()]
+    parts.append(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                 f'Content-Type: application/pdf\r\n\r\n'.encode() + data + b"\r\n")
+    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+
+
+def upload(client, data: bytes, name: str = "report.pdf", headers=None, path="/api/v1/audit-reports/verify",
+           fields=None):
+    return client.post(path, data=multipart(data, name, fields), headers=headers or {},
+                       content_type=f"multipart/form-data; boundary={BOUNDARY}")
+
+
+def issued_report(api) -> dict:
+    assert api.post("/periods/2026-09/close").status_code == 201
+    response = api.post("/audit-reports", {"period": "2026-09"})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+# ---------------------------------------------------------------------------------------------- done when
+
+def test_issue_download_verify_then_tamper(app, api, auditor, client):
+    report = issued_report(api)
+    assert report["id"] == 1 and report["period"] == "2026-09" and report["entry_count"] == 4
+    assert report["head_seq"] == 12 and report["sections"] == ["financial-position", "activities", "trial-balance",
+                                                         "general-journal"]
+
+    first = auditor.client.get("/api/v1/audit-reports/1.pdf", headers=auditor.headers)
+    second = api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers)
+    assert first.status_code == second.status_code == 200 and first.mimetype == "application/pdf"
+    assert first.data == second.data and hashlib.sha256(first.data).hexdigest() == report["sha256"]
+    assert first.headers["X-Content-SHA256"] == report["sha256"]
+    marker = read_marker(first.data)
+    assert {k: marker[k] for k in ("report_id", "period", "head_seq", "head_hash", "seal")} == {
+        "report_id": 1, "period": "2026-09", "head_seq": 12, "head_hash": report["head_hash"], "seal": report["seal"]}
+
+    for who in ({}, auditor.headers):  # anyone may verify: nobody, or an auditor with a token
+        answer = upload(client, first.data, headers=who)
+        assert answer.status_code == 200, answer.get_json()
+        body = answer.get_json()
+        assert body["genuine"] is True and body["report_id"] == 1 and body["ledger_matches"] is True
+        assert body["first_bad_entry"] is None and body["head_hash"] == report["head_hash"]
+
+    # An attacker with database access changes the amount of a September posting, behind the triggers' back.
+    with write_session(app.extensions["fund_ledger.engine"]) as s, s.begin():
+        disable_guards(s)
+        s.execute(text("UPDATE postings SET debit = 500100 WHERE entry_id = 2 AND line_no = 1"))
+    body = upload(client, first.data).get_json()
+    assert body["genuine"] is True and body["ledger_matches"] is False
+    assert body["first_bad_entry"] == "2026-000002"
+    assert body["ledger_verifies"] is False
+    assert any("2026-000002" in p for p in body["problems"])
+    # the stored report itself is untouched: still the same bytes
+    assert api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers).data == first.data
+
+
+def test_a_rewritten_chain_is_caught_by_the_printed_head(app, api, client):
+    """An attacker who also recomputes the hashes after the change, and the period's stored seal, fools
+    verify, but not the digest printed in the report: the head no longer has the printed hash."""
+    report = issued_report(api)
+    pdf = api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers).data
+    with write_session(app.extensions["fund_ledger.engine"]) as s, s.begin():
+        disable_guards(s)
+        s.execute(text("UPDATE entries SET memo = 'rewritten' WHERE id = 12"))
+        chart = repo.current_chart(s)
+        forged = entry_hash(repo.get_entry(s, 12), chart.account_names, chart.fund_names)
+        september = list(s.scalars(text("SELECT hash FROM entries WHERE id <= 4 ORDER BY id")))
+        s.execute(text("UPDATE entries SET hash = :h WHERE id = 12"), {"h": forged})
+        s.execute(text("UPDATE periods SET head_hash = :h, seal = :s WHERE period = '2026-09'"),
+                  {"h": forged, "s": period_seal(september, forged)})
+        assert verify_ledger(s).ok  # the ledger, on its own, looks sound
+    body = upload(client, pdf).get_json()
+    assert body["genuine"] is True and body["ledger_verifies"] is True and body["ledger_matches"] is False
+    assert body["head_matches"] is False
+    assert body["seal_matches"] is True  # September's own entries are intact: what changed came after them
+    assert body["first_bad_entry"] == "2026-000012"
+
+
+def test_what_is_not_ours_is_not_genuine_and_bad_uploads_are_400(app, api, client):
+    issued_report(api)
+    pdf = api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers).data
+    changed = upload(client, pdf + b"\n%").get_json()
+    assert changed["genuine"] is False and changed["report_id"] is None and changed["ledger_matches"] is False
+    assert changed["claimed"]["report_id"] == 1  # it says it is No. 1, but it is not the bytes issued
+    with write_session(app.extensions["fund_ledger.engine"]) as s, s.begin():
+        foreign = trial_balance_pdf(build_trial_balance(s, today=TODAY))
+    body = upload(client, foreign).get_json()
+    assert body == {**body, "genuine": False, "report_id": None, "ledger_matches": False, "claimed": None}
+    assert_problem(upload(client, b"hello, not a pdf", "x.pdf"), 400, "file")
+    assert_problem(upload(client, b"", "x.pdf"), 400, "file")
+    assert_problem(client.post("/api/v1/audit-reports/verify", data={}), 400, "file")
+    assert_problem(client.post("/api/v1/audit-reports/verify", json={"file": "x"}), 400, "file")
+    assert_problem(upload(client, b"%PDF-1.7\n" + b"0" * (svc.MAX_UPLOAD + 1)), 413, "file")
+
+
+def test_issue_rules_reissue_and_the_list(app, api, auditor):
+    assert_problem(api.post("/audit-reports", {"period": "2026-10"}), 422, "period")  # not closed
+    for bad in ({}, {"period": "2026-9"}, {"period": 202609}, {"period": "2026-09", "replaces": "1"}):
+        assert_problem(api.post("/audit-reports", bad), 400)
+    issued_report(api)
+    assert_problem(api.post("/audit-reports", {"period": "2026-09"}), 409, "replaces")
+    assert_problem(api.post("/audit-reports", {"period": "2026-09", "replaces": 1}), 400, "reason")
+    assert_problem(api.post("/audit-reports", {"period": "2026-09", "replaces": 7, "reason": "x"}), 422, "replaces")
+    response = api.post("/audit-reports", {"period": "2026-09", "replaces": 1, "reason": "补充序时账哈希"})
+    assert response.status_code == 201, response.get_json()
+    second = response.get_json()
+    assert second["id"] == 2 and second["replaces"] == 1 and second["reason"] == "补充序时账哈希"
+    assert_problem(api.post("/audit-reports", {"period": "2026-09", "replaces": 1, "reason": "again"}), 409, "replaces")
+    listed = auditor.get("/audit-reports").get_json()
+    assert listed["total"] == 2 and [r["id"] for r in listed["items"]] == [2, 1]
+    assert listed["items"][1]["replaced_by"] == 2 and listed["items"][0]["replaced_by"] is None
+    assert auditor.get("/audit-reports/1").get_json()["replaced_by"] == 2
+    assert_problem(auditor.get("/audit-reports/3"), 404)
+    assert auditor.post("/audit-reports", {"period": "2026-09"}).status_code == 403
+    actions = sql(app, "SELECT action, object_id FROM audit_log WHERE action = 'audit_report.issue' ORDER BY id")
+    assert [tuple(r) for r in actions] == [("audit_report.issue", "1"), ("audit_report.issue", "2")]
+
+
+# ---------------------------------------------------------------------------------------------- the database guards
+
+def test_issued_reports_are_append_only_in_the_database(session):
+    make_fund(session)
+    post(session, gift_draft("AILILIANG", 500_00, date(2026, 9, 8)))
+    close_period(session, MANAGER, "2026-09", today=TODAY)
+    row = svc.issue_report(session, MANAGER, "2026-09")
+    session.commit()
+    for statement in ("UPDATE audit_reports SET pdf = :b WHERE id = 1", "UPDATE audit_reports SET reason = 'x'",
+                      "DELETE FROM audit_reports"):
+        session.begin()
+        with pytest.raises(DBAPIError, match="append-only"):
+            session.execute(text(statement), {"b": b"%PDF-forged"})
+        session.rollback()
+    session.begin()
+    assert session.execute(text("SELECT sha256 FROM audit_reports")).scalar_one() == row.sha256
+
+
+def test_the_service_checks_who_and_what(session):
+    with pytest.raises(Forbidden):
+        svc.issue_report(session, Actor("auditor", "auditor"), "2026-09")
+    with pytest.raises(InvalidInput):
+        svc.issue_report(session, MANAGER, "2026-9")
+    with pytest.raises(RuleBroken, match="not closed"):
+        svc.issue_report(session, MANAGER, "2026-09")
+    close_period(session, MANAGER, "2026-09", today=TODAY)
+    svc.issue_report(session, MANAGER, "2026-09")
+    with pytest.raises(Conflict):
+        svc.issue_report(session, MANAGER, "2026-09")
+
+
+def test_figures_come_from_the_sealed_entries_only(session):
+    """An entry recorded after the closing but dated earlier (in a month left open) is not in the report: the
+    trial balance is built from the sealed entries, and the statements summed by date are left out, as the
+    cover says."""
+    make_fund(session)
+    post(session, gift_draft("AILILIANG", 500_00, date(2026, 9, 8)))
+    post(session, gift_draft("AILILIANG", 700_00, date(2026, 10, 8)))
+    close_period(session, MANAGER, "2026-10", today=TODAY)
+    late = post(session, gift_draft("AILILIANG", 300_00, date(2026, 9, 20)))  # September is still open
+    row = svc.issue_report(session, MANAGER, "2026-10")
+    assert json.loads(row.sections) == ["trial-balance", "general-journal"]
+    tb = trial_balance_at_head(session, date(2026, 10, 31), row.head_seq, row.head_hash)
+    assert {r.code: r.balance for r in tb.accounts} == {"1002": 1200_00, "4101": 1200_00}
+    assert late.seq > row.head_seq
+    text_ = pdf_text(row.pdf)
+    assert "未附：资产负债表、业务活动表" in text_ and "2026-09" in text_  # the open month is named as a caution
+    assert svc.verify_upload(session, row.pdf)["ledger_matches"] is True
+
+
+def pdf_text(pdf: bytes) -> str:
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
