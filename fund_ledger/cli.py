@@ -131,9 +131,32 @@ def verify_command(as_json: bool) -> None:
     sys.exit(0 if report.ok else 1)
 
 
-@click.group("report")
+class _ReportGroup(click.Group):
+    """``fund-ledger report NAME``: the trial balance's own command (with its text format), and every other
+    statement of the catalogue (``general-journal``, ``activities``, ...) through one shared command."""
+
+    def list_commands(self, ctx):
+        from .reports.catalogue import REPORTS
+
+        return ["trial-balance", *(n for n in REPORTS if n != "trial-balance")]
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is not None:
+            return command
+        from .reports.catalogue import REPORTS
+
+        if name not in REPORTS:
+            return None
+        return click.Command(name, params=statement_command.params,
+                             callback=lambda **kw: statement_command.callback(name=name, **kw),
+                             help=f"{REPORTS[name].zh} ({REPORTS[name].en}).")
+
+
+@click.group("report", cls=_ReportGroup)
 def report_group() -> None:
-    """Statements."""
+    """Statements: trial-balance, general-journal, account-ledger, fund-statement, activities,
+    financial-position, donor-list, grant-register, spending-ratio."""
 
 
 @report_group.command("trial-balance")
@@ -150,19 +173,59 @@ def trial_balance_command(as_of: date | None, fmt: str, output: str | None) -> N
     _write(render_trial_balance(tb, fmt), output)
 
 
+@click.command("statement")
+@click.option("--as-of", callback=_iso_date, help="Date (YYYY-MM-DD) for a report as of a day; default today.")
+@click.option("--from", "start", callback=_iso_date, help="First day of the period (YYYY-MM-DD).")
+@click.option("--to", "end", callback=_iso_date, help="Last day of the period (YYYY-MM-DD).")
+@click.option("--fund", "fund", help="A fund's code (or id) for the reports that take one.")
+@click.option("--account", help="An account code (account-ledger).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "pdf"]), default="csv")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write; default stdout.")
+def statement_command(name: str, as_of, start, end, fund: str | None, account: str | None, fmt: str,
+                      output: str | None) -> None:
+    """A statement of the catalogue by its name (the callback of ``fund-ledger report NAME``)."""
+    import json as json_
+    from datetime import UTC, datetime
+
+    from .reports.catalogue import REPORTS, Query, build
+    from .services.donations import find_fund
+    from .services.ledger import local_today
+
+    try:
+        with read_session(engine()) as session, session.begin():
+            fund_id = None
+            if fund:
+                fund_id = find_fund(session, int(fund) if fund.isdigit() else fund).id
+            query = Query(as_of=as_of, start=start, end=end, fund_id=fund_id, account=account)
+            data = build(session, name, query, today=local_today(), fmt=fmt)
+            kind = REPORTS[name]
+            if fmt == "json":
+                out = json_.dumps(kind.to_json(data), ensure_ascii=False, indent=2) + "\n"
+            elif fmt == "csv":
+                out = kind.to_csv(data)
+            else:
+                out = kind.to_pdf(data, generated_by="fund-ledger", generated_at=datetime.now(UTC))
+    except (ServiceError, ValueError) as err:
+        if isinstance(err, ValueError):
+            raise click.BadParameter(str(err)) from None
+        _fail(err)
+    _write(out, output)
+
+
 @click.command("export")
 @click.option("--format", "fmt", type=click.Choice(["beancount", "ledger"]), required=True)
+@click.option("--through", callback=_iso_date, help="Only entries dated on or before this day (YYYY-MM-DD).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True))
-def export_command(fmt: str, output: str | None) -> None:
-    """The whole journal for Beancount or hledger."""
+def export_command(fmt: str, through: date | None, output: str | None) -> None:
+    """The journal for Beancount or hledger (whole, or through a date)."""
     from .reports.export import export_journal
 
     with read_session(engine()) as session, session.begin():
         if output:
             with open(output, "w", encoding="utf-8") as fh:
-                export_journal(session, fmt, fh)
+                export_journal(session, fmt, fh, through=through)
         else:
-            export_journal(session, fmt, sys.stdout)
+            export_journal(session, fmt, sys.stdout, through=through)
 
 
 @click.group("import")

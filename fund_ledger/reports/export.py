@@ -267,11 +267,17 @@ def _reversed_numbers(session: Session, chunk: int = 5000) -> Iterator[tuple[int
             yield seq, format_number(year, year_seq)
 
 
-def export_journal(session: Session, fmt: str, out: TextIO) -> int:
-    """Stream the whole journal to ``out`` as ``beancount`` or ``ledger`` (hledger) text; return the entry count."""
+def export_journal(session: Session, fmt: str, out: TextIO, *, through: date | None = None) -> int:
+    """Stream the journal to ``out`` as ``beancount`` or ``ledger`` (hledger) text; return the entry count.
+
+    ``through``: only the entries dated on or before that day (the books as they stood at its end, as a
+    statement as of that date shows them); by default the whole journal.
+    """
     accounts = repo.load_accounts(session)
+    where = m.Entry.accounting_date <= through if through is not None else None
     # closing(): cursors left part-read (always the reversals', the journal's on an error) close now, not when collected.
-    with closing(_reversed_numbers(session)) as reversed_numbers, closing(repo.iter_entries(session)) as entries:
+    with closing(_reversed_numbers(session)) as reversed_numbers, \
+            closing(repo.iter_entries(session, where=where)) as entries:
         return write_journal(entries, accounts, fmt, out, reversed_numbers=reversed_numbers)
 
 

@@ -188,5 +188,6 @@ from . import people  # noqa: E402,F401
 from . import donations  # noqa: E402,F401
 from . import grants  # noqa: E402,F401
 from . import programmes  # noqa: E402,F401
+from . import exports  # noqa: E402,F401
 from . import periods  # noqa: E402,F401
 from . import reports  # noqa: E402,F401

@@ -116,6 +116,10 @@ EXPECTED: dict[str, set[str]] = {
     "api.list_programmes": BOOKS,
     "api.get_programme": BOOKS,
     "api.post_programme_member": {"manager"},
+    # exports for accountants (issue 6)
+    "web.export": BOOKS,
+    "web.export_journal": BOOKS,
+    "api.export_journal": BOOKS,
     # entries, periods, audit reports (issue 6)
     "api.list_entries": BOOKS,
     "api.get_entry": BOOKS,
