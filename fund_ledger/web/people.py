@@ -7,6 +7,8 @@ concern. The services write the audit log themselves.
 """
 from __future__ import annotations
 
+import json
+
 import re
 from datetime import UTC, timedelta
 
@@ -20,6 +22,7 @@ from ..api.audit import READERS, AuditQuery, audit_page
 from ..app import db_session
 from ..db import models as m
 from ..i18n import bi, language, t
+from ..ledger.money import format_yuan
 from ..security import SIGNED_IN, SessionUser, access, current_actor, principal
 from ..services import users
 from ..services.actor import ROLES
@@ -89,11 +92,59 @@ def _utc_time(at: str) -> str:
     return at[:19].replace("T", " ") if at else ""
 
 
+AUDIT_ACTIONS = {  # action: (Chinese, English), as the audit log page names them
+    "login": ("登录", "log-in"), "logout": ("退出", "log-out"), "access": ("访问", "access"),
+    "user.create": ("新建用户", "user created"), "user.disable": ("停用用户", "user disabled"),
+    "user.enable": ("启用用户", "user enabled"), "user.role": ("更改角色", "role changed"),
+    "user.change_password": ("修改密码", "password changed"), "user.reset_password": ("重置密码", "password reset"),
+    "token.issue": ("签发令牌", "token issued"), "token.revoke": ("撤销令牌", "token revoked"),
+    "account.create": ("新增科目", "account added"), "fund.create": ("设立基金", "fund set up"),
+    "entry.post": ("记账", "entry posted"), "entry.reverse": ("冲销", "entry reversed"),
+    "donor.create": ("登记捐赠人", "donor added"), "donation.record": ("记录捐赠", "gift recorded"),
+    "donation.import": ("导入捐赠", "gifts imported"), "donation.refund": ("退还捐赠", "gift refunded"),
+    "donation.official_receipt": ("登记捐赠票据", "official receipt recorded"), "pledge.create": ("登记认捐", "pledge added"),
+    "organisation.create": ("登记受助机构", "grantee registered"),
+    "organisation.bank_account": ("更新银行账户", "bank account updated"),
+    "programme.create": ("设立资助项目", "programme set up"), "programme.add_organisation": ("加入资助项目", "added to programme"),
+    "disbursement.submit": ("提交拨款申请", "request submitted"), "disbursement.approve": ("批准", "approved"),
+    "disbursement.reject": ("驳回", "rejected"), "disbursement.cancel": ("撤销申请", "cancelled"),
+    "disbursement.pay": ("拨付", "paid"), "disbursement.acknowledge": ("确认到账", "receipt acknowledged"),
+    "disbursement.attach": ("上传附件", "file attached"), "disbursement.report": ("提交使用报告", "use report submitted"),
+    "disbursement.report_received": ("收悉使用报告", "use report received"),
+    "disbursement.report_sent_back": ("退回使用报告", "use report sent back"),
+    "period.close": ("结账", "period closed"), "audit_report.issue": ("出具审计报告", "audit report issued"),
+}
+MONEY_KEYS = {"amount", "total", "budget", "spent", "returned"}
+"""Detail fields that hold money in fen: shown as yuan."""
+
+
+@bp.app_template_global()
+def audit_action_name(action: str) -> str:
+    zh, en = AUDIT_ACTIONS.get(action, (None, None))
+    return t(zh, en) if zh else action
+
+
+def _detail_value(key: str, value) -> str:
+    if key in MONEY_KEYS and type(value) is int:
+        return format_yuan(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_detail_value(k, v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "、".join(_detail_value("", v) for v in value)
+    return "—" if value is None else str(value)
+
+
 @bp.app_template_filter("short_detail")
 def _short_detail(detail: str | None) -> str:
+    """The detail as ``key: value`` pairs, money in yuan (the raw JSON stays in the cell's title)."""
     if not detail or detail == "{}":
         return "—"
-    return detail if len(detail) <= DETAIL_SHOWN else detail[:DETAIL_SHOWN - 1] + "…"
+    try:
+        data = json.loads(detail)
+        shown = " · ".join(f"{k}: {_detail_value(k, v)}" for k, v in data.items()) if isinstance(data, dict) else detail
+    except ValueError:
+        shown = detail
+    return shown if len(shown) <= DETAIL_SHOWN else shown[:DETAIL_SHOWN - 1] + "…"
 
 
 def _organisations(session) -> list[m.Organisation]:

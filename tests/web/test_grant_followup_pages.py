@@ -198,3 +198,10 @@ def test_programmes_show_their_budget_and_the_list_filters(app, login):
     all_section = mine.split("全部申请", 1)[1]
     assert "喜悦绘" in all_section and "筑仁成长公益服务中心</td>" not in all_section
     assert manager.get("/disbursements?organisation_id=abc&fund_id=99999999999&status=zzz").status_code == 200
+
+
+def test_the_audit_log_names_steps_in_chinese_and_money_in_yuan(app, login):
+    page = login("auditor").get("/audit?action=disbursement.submit").get_data(as_text=True)
+    assert "审计日志 · 3 条" in page and "提交拨款申请" in page
+    assert "amount: ¥30,000.00" in page and "amount: 3000000" not in page
+    assert '&#34;amount&#34;:3000000' in page  # the raw record stays in the cell's title (escaped)
