@@ -72,7 +72,11 @@ class Entry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     hash_version: Mapped[int] = mapped_column(SmallInteger)
-    __table_args__ = (UniqueConstraint("year", "year_seq", name="uq_entries_number"),)
+    __table_args__ = (
+        UniqueConstraint("year", "year_seq", name="uq_entries_number"),
+        # the statements read the few opening, closing and release entries of a period by their code
+        Index("ix_entries_code_accounting_date", "code", "accounting_date"),
+    )
 
 
 class Posting(Base):
