@@ -36,6 +36,9 @@ class ReportOut(Schema):
     replaces = fields.Integer(allow_none=True)
     replaced_by = fields.Integer(allow_none=True)
     reason = fields.String()
+    gifts_root = fields.String(allow_none=True, metadata={
+        "description": "RFC 6962 Merkle root (hex) over the period's gifts, one leaf each (see /proof)"})
+    gifts_tree_size = fields.Integer(allow_none=True, metadata={"description": "how many gifts the tree holds"})
 
 
 class ReportQuery(PageQuery):
@@ -63,6 +66,44 @@ class VerifyOut(Schema):
     replaces = fields.Integer(allow_none=True)
     replaced_by = fields.Integer(allow_none=True)
     issued_sha256 = fields.String()
+    gifts_root = fields.String(allow_none=True)
+    gifts_tree_size = fields.Integer(allow_none=True)
+    gifts_match = fields.Boolean(allow_none=True, metadata={
+        "description": "the period's gifts today still give the printed Merkle root (null for a report without one)"})
+
+
+class ProofQuery(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                         metadata={"description": "the verification code printed on the gift's acknowledgement"})
+
+
+class ProofGift(Schema):
+    receipt_number = fields.String()
+    amount = fields.Integer(metadata={"description": "fen"})
+    received_on = fields.String()
+    fund = fields.String()
+    entry = fields.String()
+
+
+class ProofOut(Schema):
+    report_id = fields.Integer()
+    period = fields.String()
+    replaced_by = fields.Integer(allow_none=True)
+    report_sha256 = fields.String()
+    issued_at = fields.String()
+    root = fields.String(metadata={"description": "the gifts' Merkle root the report prints (hex)"})
+    tree_size = fields.Integer()
+    leaf_index = fields.Integer(metadata={"description": "0-based position of the gift's leaf"})
+    leaf = fields.String(metadata={"description": "the leaf: canonical JSON of the gift (leaf hash = SHA-256(0x00 || leaf))"})
+    leaf_hash = fields.String()
+    path = fields.List(fields.String(), metadata={"description": "the audit path, sibling hashes from the leaf up"})
+    computed_root = fields.String(allow_none=True, metadata={"description": "the root the path leads to"})
+    leaf_formula = fields.String()
+    proof_verifies = fields.Boolean(metadata={"description": "the path leads from the leaf to the stored root"})
+    entry_intact = fields.Boolean(metadata={"description": "the gift's journal entry still gives its stored hash"})
+    matches = fields.Boolean(metadata={"description": "both: the gift is in the report as issued, unaltered"})
+    problems = fields.List(fields.String())
+    gift = fields.Nested(ProofGift)
 
 
 @blp.route("/audit-reports", methods=["POST"])
@@ -139,3 +180,15 @@ def verify_audit_report():
         return svc.verify_upload(session, data)
     finally:
         session.close()
+
+
+@blp.route("/audit-reports/<int:report_id>/proof", methods=["GET"])
+@blp.arguments(ProofQuery, location="query")
+@blp.response(200, ProofOut)
+@access(PUBLIC)
+def audit_report_gift_proof(args, report_id: int):
+    """A donor's Merkle inclusion proof (anyone with the gift's verification code): the gift's leaf, its index
+    and the audit path up to the gifts' root the report prints, checked here against the stored root. Check it
+    yourself with RFC 6962 against the root in the PDF. A wrong code, or a gift not in this report, is a 404
+    that says nothing more."""
+    return svc.gift_proof(db_session(), report_id, args["code"])

@@ -457,3 +457,8 @@ class AuditReport(Base):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("audit_reports.id"), unique=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     """Why it was reissued (empty for a first issue)."""
+    gifts_root: Mapped[str | None] = mapped_column(String(64))
+    """RFC 6962 Merkle root (hex) over the leaves of the period's gifts (``ledger.merkle.gift_leaf``), in chain
+    order: a donor proves their gift is in the report without seeing anyone else's."""
+    gifts_tree_size: Mapped[int | None] = mapped_column(Integer)
+    """How many gifts (leaves) that tree holds."""

@@ -6,7 +6,9 @@ re-hashes those entries re-derives it. Each statement is rendered on its own (it
 its own running header) and the pages are bound into one file; the digest it was built from is
 printed on the cover and in every page's footer, and embedded for machines twice: as the PDF's
 ``FundLedgerAuditReport`` metadata and as an attached ``fund-ledger-audit-report.json`` (see
-:func:`read_marker`).
+:func:`read_marker`). The digest includes the Merkle root over the period's gifts and the tree's size
+(``ledger.merkle``), and the cover prints the leaf formula in one line, so that a donor holding only the
+PDF and their gift's inclusion proof can check the gift is in it.
 
 To add a statement to the bundle, write a function ``(facts) -> weasyprint.Document`` and add one
 ``Section(...)`` line to :data:`SECTIONS`.
@@ -30,6 +32,7 @@ from ..db import models as m
 from ..db import repository as repo
 from ..ledger.balances import Balance, fund_positions
 from ..ledger.entries import Entry
+from ..ledger.merkle import GIFT_LEAF_FORMULA, GIFT_LEAF_VERSION
 from .pdf import STATIC_DIR, PdfResourceError, StaticOnlyFetcher, _utc, render_html
 from .trial_balance import AccountRow, FundRow, TrialBalance
 
@@ -56,6 +59,10 @@ class ReportFacts:
     late_entries: int = 0
     """Entries recorded after the closing but dated on or before the period's end (in months left open):
     the statements built from daily totals would include them, so those statements are left out."""
+    gifts_root: str | None = None
+    """RFC 6962 Merkle root (hex) over the leaves of the gifts sealed in the period (``ledger.merkle.gift_leaf``)."""
+    gifts_tree_size: int | None = None
+    """How many gifts (leaves) that tree holds."""
 
     @property
     def first_day(self) -> date:
@@ -70,7 +77,9 @@ class ReportFacts:
         p = self.period
         return {"format": MARKER_FORMAT, "version": 1, "report_id": self.report_id, "period": p.period,
                 "head_seq": p.head_seq, "head_hash": p.head_hash, "seal": p.seal, "entry_count": p.entry_count,
-                "issued_at": self.issued_at, "issued_by": self.issued_by, "replaces": self.replaces}
+                "issued_at": self.issued_at, "issued_by": self.issued_by, "replaces": self.replaces,
+                "gifts_root": self.gifts_root, "gifts_tree_size": self.gifts_tree_size,
+                "gift_leaf_version": GIFT_LEAF_VERSION}
 
     def common(self) -> dict:
         """Context every section's template gets: the digest for the footer, the period, the report."""
@@ -185,7 +194,7 @@ def _cover(facts: ReportFacts) -> Document:
     return document("reports/audit_cover.html", generated_at=facts.issued_at, **facts.common(),
                     sections=[s for s in SECTIONS if s.key in facts.sections],
                     left_out=[s for s in SECTIONS if s.key not in facts.sections], period=facts.period,
-                    marker=facts.marker())
+                    marker=facts.marker(), leaf_formula=GIFT_LEAF_FORMULA)
 
 
 def late_entries(session: Session, period: m.Period) -> int:
@@ -208,7 +217,9 @@ def render_bundle(facts: ReportFacts) -> tuple[bytes, tuple[str, ...]]:
     meta.title = f"审计报告 Audit report No. {facts.report_id} · {facts.period.period}"
     meta.authors = [facts.issued_by]
     meta.description = (f"period {facts.period.period}; head #{facts.period.head_seq} {facts.period.head_hash}; "
-                        f"seal {facts.period.seal}; {facts.period.entry_count} entries in the period")
+                        f"seal {facts.period.seal}; {facts.period.entry_count} entries in the period"
+                        + (f"; gifts Merkle root {facts.gifts_root} over {facts.gifts_tree_size} gifts"
+                           if facts.gifts_root else ""))
     meta.generator = "fund-ledger"
     meta.lang = "zh-CN"
     meta.created = meta.modified = stamp

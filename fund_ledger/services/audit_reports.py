@@ -10,6 +10,13 @@ Verifying an uploaded PDF answers two separate questions:
 * ``ledger_matches``: does the ledger today still say what the report printed: the journal verifies
   (chain, balances, seals), entry ``head_seq`` still carries the printed head hash, and the period's
   entries still give the printed seal? When not, the first bad entry is named.
+
+A report also commits to its period's gifts: an RFC 6962 Merkle root over one leaf per gift recorded
+in the period and sealed with it (``ledger.merkle``, the leaf formula there), printed on the cover and
+kept with the row. A donor who holds a gift's verification code asks for that gift's inclusion proof
+(:func:`gift_proof`): the leaf, its index and the sibling hashes up to the root, which they can check
+against the root printed in the PDF without seeing any other gift. The server checks it too, against
+the stored root, and says whether the gift's entry still gives its stored hash.
 """
 from __future__ import annotations
 
@@ -22,11 +29,14 @@ from sqlalchemy.orm import Session
 from ..db import models as m
 from ..db import repository as repo
 from ..db.engine import lock_ledger
+from ..ledger.chain import entry_hash
 from ..ledger.entries import format_number
+from ..ledger.merkle import GIFT_LEAF_FORMULA, MerkleTree, gift_leaf, root_from_path, verify_inclusion
 from ..reports.audit_bundle import ReportFacts, read_marker, render_bundle
 from . import audit
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken, ServiceError
+from .donations import donation_by_code, receipt_number
 from .periods import _months_between, month_of, period_bounds
 from .verify import period_seal, verify_ledger
 
@@ -99,18 +109,22 @@ def issue_report(session: Session, actor: Actor, period: str, *, replaces: int |
             raise InvalidInput("a reissue needs a reason", {"reason": ["required"]})
     report_id = (session.scalar(select(func.max(m.AuditReport.id))) or 0) + 1
     issued_at = repo.utc_now_text()
+    gifts = gifts_tree(session, period, closed.head_seq)
     facts = ReportFacts(session=session, report_id=report_id, period=closed, issued_at=issued_at,
                         issued_by=actor.username, replaces=replaces, reason=reason,
-                        open_before=open_months_before(session, period))
+                        open_before=open_months_before(session, period), gifts_root=gifts.tree.root.hex(),
+                        gifts_tree_size=gifts.tree.size)
     pdf, sections = render_bundle(facts)
     row = m.AuditReport(id=report_id, period=period, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pdf=pdf,
                         head_seq=closed.head_seq, head_hash=closed.head_hash, seal=closed.seal,
                         entry_count=closed.entry_count, sections=json.dumps(list(sections)),
-                        issued_at=issued_at, issued_by=actor.username, replaces_id=replaces, reason=reason)
+                        issued_at=issued_at, issued_by=actor.username, replaces_id=replaces, reason=reason,
+                        gifts_root=facts.gifts_root, gifts_tree_size=facts.gifts_tree_size)
     session.add(row)
     session.flush()
     audit.record(session, actor, "audit_report.issue", object_type="audit_report", object_id=report_id,
                  detail={"period": period, "sha256": row.sha256, "size": row.size, "head_seq": row.head_seq,
+                         "gifts_root": row.gifts_root, "gifts_tree_size": row.gifts_tree_size,
                          "replaces": replaces, "reason": reason or None})
     return row
 
@@ -143,7 +157,8 @@ def report_json(row: m.AuditReport, replaced_by_id: int | None = None) -> dict:
     return {"id": row.id, "period": row.period, "sha256": row.sha256, "size": row.size, "head_seq": row.head_seq,
             "head_hash": row.head_hash, "seal": row.seal, "entry_count": row.entry_count,
             "sections": json.loads(row.sections), "issued_at": row.issued_at, "issued_by": row.issued_by,
-            "replaces": row.replaces_id, "replaced_by": replaced_by_id, "reason": row.reason}
+            "replaces": row.replaces_id, "replaced_by": replaced_by_id, "reason": row.reason,
+            "gifts_root": row.gifts_root, "gifts_tree_size": row.gifts_tree_size}
 
 
 # --- verification ----------------------------------------------------------------------------------
@@ -188,6 +203,15 @@ def verify_upload(session: Session, data: bytes) -> dict:
     result.update(report_json(row, replaced_by(session, row.id)))
     result.update(genuine=True, report_id=row.id)
     result.update(ledger_check(session, row.period, row.head_seq, row.head_hash, row.seal, row.entry_count))
+    result["gifts_match"] = None
+    if row.gifts_root is not None:
+        gifts = gifts_tree(session, row.period, row.head_seq)
+        result["gifts_match"] = gifts.tree.root.hex() == row.gifts_root and gifts.tree.size == row.gifts_tree_size
+        if not result["gifts_match"]:
+            result["ledger_matches"] = False
+            result["problems"].append(
+                f"the gifts recorded in {row.period} no longer give the gifts' Merkle root the report printed "
+                f"({gifts.tree.size} gifts now, {row.gifts_tree_size} then)")
     return result
 
 
@@ -219,5 +243,96 @@ def ledger_check(session: Session, period: str, head_seq: int, head_hash: str, s
             "problems": problems}
 
 
+# --- the gifts' Merkle tree and a donor's inclusion proof ------------------------------------------------
+
+NO_PROOF = "no gift with this verification code is in that audit report"
+"""The one answer to a wrong code, an unknown report and a gift of another period alike: it reveals nothing."""
+
+
+class GiftsTree:
+    """The period's gifts as sealed (entries dated in it, at positions up to the head at closing), in chain
+    order: donation ids, the entries behind them, and the RFC 6962 tree over their leaves."""
+
+    def __init__(self, donation_ids: list[int], entry_ids: list[int], leaves: list[bytes]):
+        self.donation_ids, self.entry_ids, self.leaves = donation_ids, entry_ids, leaves
+        self.tree = MerkleTree(leaves)
+
+
+def gifts_tree(session: Session, period: str, head_seq: int) -> GiftsTree:
+    d, e = m.Donation, m.Entry
+    first, last = period_bounds(period)
+    rows = session.execute(select(d.id, d.amount, d.verification_code, d.fund_code, d.received_on, e.id, e.hash)
+                           .join(e, e.id == d.entry_id)
+                           .where(e.accounting_date.between(first, last), e.id <= head_seq).order_by(e.id))
+    donation_ids, entry_ids, leaves = [], [], []
+    for donation_id, amount, code, fund, received_on, entry_id, hash_ in rows:
+        donation_ids.append(donation_id)
+        entry_ids.append(entry_id)
+        leaves.append(gift_leaf(donation=donation_id, amount=amount, code=code, entry_hash=hash_, fund=fund,
+                                received_on=repo.as_date(received_on)))
+    return GiftsTree(donation_ids, entry_ids, leaves)
+
+
+def _in_report(session: Session, row: m.AuditReport, donation: m.Donation) -> bool:
+    entry = session.execute(select(m.Entry.id, m.Entry.accounting_date).where(m.Entry.id == donation.entry_id)).first()
+    if entry is None or row.gifts_root is None or entry.id > row.head_seq:
+        return False
+    first, last = period_bounds(row.period)
+    return first <= repo.as_date(entry.accounting_date) <= last
+
+
+def gift_proof(session: Session, report_id: int, code: str) -> dict:
+    """The inclusion proof of the gift with verification ``code`` in audit report ``report_id``, checked here
+    against the stored root. A wrong code, an unknown report and a gift outside the report are one 404."""
+    donation = donation_by_code(session, code)
+    row = session.get(m.AuditReport, report_id) if isinstance(report_id, int) and 0 < report_id <= 2**31 - 1 else None
+    if donation is None or row is None or not _in_report(session, row, donation):
+        raise NotFound(NO_PROOF)
+    return _proof(session, row, donation)
+
+
+def gift_proofs(session: Session, code: str) -> tuple[m.Donation | None, list[dict]]:
+    """The gift with verification ``code`` and its proof in every issued report whose period holds it."""
+    donation = donation_by_code(session, code)
+    if donation is None:
+        return None, []
+    day = session.scalar(select(m.Entry.accounting_date).where(m.Entry.id == donation.entry_id))
+    if day is None:
+        return donation, []
+    rows = session.scalars(select(m.AuditReport).where(m.AuditReport.period == month_of(repo.as_date(day)))
+                           .order_by(m.AuditReport.id))
+    return donation, [_proof(session, row, donation) for row in rows if _in_report(session, row, donation)]
+
+
+def _proof(session: Session, row: m.AuditReport, donation: m.Donation) -> dict:
+    gifts = gifts_tree(session, row.period, row.head_seq)
+    index = gifts.donation_ids.index(donation.id)
+    leaf, path = gifts.leaves[index], gifts.tree.inclusion_proof(index)
+    stored_root = bytes.fromhex(row.gifts_root)
+    found = root_from_path(leaf, index, row.gifts_tree_size, path)
+    proof_verifies = verify_inclusion(leaf, index, row.gifts_tree_size, path, stored_root)
+    entry = repo.get_entry(session, donation.entry_id)
+    chart = repo.current_chart(session)
+    entry_intact = entry_hash(entry, chart.account_names, chart.fund_names) == entry.hash
+    problems = []
+    if not entry_intact:
+        problems.append(f"entry {entry.number}, which recorded this gift, no longer gives its stored hash: it was "
+                        "altered after it was recorded")
+    if not proof_verifies:
+        problems.append(f"the gifts recorded in {row.period} no longer give the root the report printed"
+                        + (f" ({gifts.tree.size} gifts now, {row.gifts_tree_size} then)"
+                           if gifts.tree.size != row.gifts_tree_size else ""))
+    return {"report_id": row.id, "period": row.period, "replaced_by": replaced_by(session, row.id),
+            "report_sha256": row.sha256, "issued_at": row.issued_at, "root": row.gifts_root,
+            "tree_size": row.gifts_tree_size, "leaf_index": index, "leaf": leaf.decode("utf-8"),
+            "leaf_hash": gifts.tree.leaf_hash(index).hex(), "path": [p.hex() for p in path],
+            "computed_root": found.hex() if found is not None else None, "leaf_formula": GIFT_LEAF_FORMULA,
+            "proof_verifies": proof_verifies, "entry_intact": entry_intact,
+            "matches": proof_verifies and entry_intact, "problems": problems,
+            "gift": {"receipt_number": receipt_number(donation.receipt_year, donation.receipt_seq),
+                     "amount": donation.amount, "received_on": repo.as_date(donation.received_on).isoformat(),
+                     "fund": donation.fund_code, "entry": entry.number}}
+
+
 __all__ = ["issue_report", "get_report", "report_pdf", "list_reports", "verify_upload", "check_upload",
-           "ledger_check", "MAX_UPLOAD", "TooLarge"]
+           "ledger_check", "MAX_UPLOAD", "TooLarge", "gift_proof", "gift_proofs", "gifts_tree", "NO_PROOF"]

@@ -1,4 +1,5 @@
-"""Pages for closing periods and for audit reports, and the public page where anyone checks a report.
+"""Pages for closing periods and for audit reports, the public page where anyone checks a report, and the
+public page where a donor sees their gift's Merkle inclusion proof in each issued report.
 
 Closing is one way, so it takes two steps: the period page offers a month (or a year) to close, a
 confirmation page says what closing means and what it will seal, and only a form posted from there with
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, make_response, redirect, render_template, request, url_for
 
 from ..app import db_session
 from ..db.engine import read_session
@@ -162,3 +163,20 @@ def verify_audit_report():
     except ServiceError as err:
         return render_template("web/periods/verify.html", result=None, error=err.detail), err.status
     return render_template("web/periods/verify.html", result=result, error=None)
+
+
+@bp.get("/verify/<code>/proof")
+@access(PUBLIC)
+def gift_proof(code: str):
+    """A donor's gift in the audit reports: for each issued report whose period holds the gift, the root the
+    report prints, the tree's size, the gift's leaf and index and the audit path, checked here against the
+    stored root, with what the donor needs to check it again on their own. An unknown code is a plain 404."""
+    from ..reports.receipts import gift_facts
+
+    session = db_session()  # a GET: a read session, one snapshot
+    donation, proofs = reports_svc.gift_proofs(session, code[:40])
+    facts = gift_facts(session, donation) if donation is not None else None
+    page = render_template("web/periods/proof.html", code=code[:40], gift=facts, proofs=proofs)
+    response = make_response(page, 200 if donation is not None else 404)
+    response.headers["Cache-Control"] = "private, no-store"  # the URL holds a donor's code
+    return response

@@ -49,6 +49,8 @@ def upgrade() -> None:
     sa.Column('issued_by', sa.String(length=64), nullable=False),
     sa.Column('replaces_id', sa.Integer(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('gifts_root', sa.String(length=64), nullable=True),
+    sa.Column('gifts_tree_size', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['period'], ['periods.period'], name=op.f('fk_audit_reports_period_periods')),
     sa.ForeignKeyConstraint(['replaces_id'], ['audit_reports.id'], name=op.f('fk_audit_reports_replaces_id_audit_reports')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_reports')),

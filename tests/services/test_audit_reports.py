@@ -14,12 +14,14 @@ from sqlalchemy.exc import DBAPIError
 from fund_ledger.db import repository as repo
 from fund_ledger.db.engine import write_session
 from fund_ledger.ledger.chain import entry_hash
+from fund_ledger.ledger.merkle import EMPTY_ROOT, gift_leaf, verify_inclusion
 from fund_ledger.reports.audit_bundle import read_marker, trial_balance_at_head
 from fund_ledger.reports.pdf import trial_balance_pdf
 from fund_ledger.reports.trial_balance import build_trial_balance
 from fund_ledger.services import audit_reports as svc
 from fund_ledger.services.actor import Actor
-from fund_ledger.services.errors import Conflict, Forbidden, InvalidInput, RuleBroken
+from fund_ledger.services import donations as donations_svc
+from fund_ledger.services.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken
 from fund_ledger.services.periods import close_period
 from fund_ledger.services.verify import period_seal, verify_ledger
 from tests.api.test_donations_api import Api, assert_problem, sql
@@ -216,3 +218,133 @@ def pdf_text(pdf: bytes) -> str:
     import subprocess
 
     return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+# ---------------------------------------------------------------------------------------------- Merkle proofs of gifts
+
+def september_gifts(app) -> list[tuple]:
+    """(donation id, code, amount, fund, received_on, entry hash) of the demo's gifts dated in September."""
+    return [tuple(r) for r in sql(app, "SELECT d.id, d.verification_code, d.amount, d.fund_code, d.received_on, e.hash "
+                                       "FROM donations d JOIN entries e ON e.id = d.entry_id "
+                                       "WHERE e.accounting_date BETWEEN '2026-09-01' AND '2026-09-30' ORDER BY e.id")]
+
+
+def proof_of(client, code: str, report_id: int = 1):
+    return client.get(f"/api/v1/audit-reports/{report_id}/proof", query_string={"code": code})
+
+
+def _checks(body: dict, root: str, size: int, leaf: bytes | None = None, path: list[str] | None = None) -> bool:
+    return verify_inclusion(leaf if leaf is not None else body["leaf"].encode(), body["leaf_index"], size,
+                            [bytes.fromhex(h) for h in (body["path"] if path is None else path)], bytes.fromhex(root))
+
+
+def test_every_gift_of_the_month_is_proven_against_the_root_in_the_pdf(app, api, client):
+    """A donor with nothing but the report's PDF and their gift's proof (asked for without logging in, by the
+    code on the acknowledgement) recomputes the root the PDF embeds; a changed amount or another gift's leaf
+    does not."""
+    report = issued_report(api)
+    gifts = september_gifts(app)
+    assert len(gifts) == 4 and report["gifts_tree_size"] == 4 and len(report["gifts_root"]) == 64
+    pdf = api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers).data
+    marker = read_marker(pdf)
+    root, size = marker["gifts_root"], marker["gifts_tree_size"]
+    assert (root, size) == (report["gifts_root"], 4) and marker["gift_leaf_version"] == 1
+    cover = pdf_text(pdf)
+    assert root in cover.replace("\n", "") and "捐赠默克尔根" in cover and '"entry_hash":' in cover  # the formula
+
+    bodies = {}
+    for donation_id, code, amount, fund, received_on, entry_hash_ in gifts:
+        response = proof_of(client, code)
+        assert response.status_code == 200, response.get_json()
+        body = bodies[donation_id] = response.get_json()
+        assert body["matches"] is True and body["proof_verifies"] is True and body["entry_intact"] is True
+        assert body["problems"] == [] and body["root"] == root and body["tree_size"] == 4
+        assert _checks(body, root, size)
+        # the leaf is the canonical JSON of what the donor knows, rebuilt without our code
+        assert body["leaf"].encode() == gift_leaf(donation=donation_id, amount=amount, code=code, entry_hash=entry_hash_,
+                                                  fund=fund, received_on=str(received_on)[:10])
+        assert json.loads(body["leaf"])["amount"] == amount == body["gift"]["amount"]
+        assert body["leaf_hash"] == hashlib.sha256(b"\x00" + body["leaf"].encode()).hexdigest()
+        # nothing of any other gift but hashes: no other code, amount or entry hash appears in the answer
+        others = [g for g in gifts if g[0] != donation_id]
+        assert not any(o[1] in json.dumps(body) or o[5] in json.dumps(body) for o in others)
+    assert sorted(b["leaf_index"] for b in bodies.values()) == [0, 1, 2, 3]
+
+    first, second = bodies[gifts[0][0]], bodies[gifts[1][0]]
+    leaf = json.loads(first["leaf"])
+    for forged in ({**leaf, "amount": leaf["amount"] + 1}, {**leaf, "code": gifts[1][1]}, {**leaf, "fund": "X"}):
+        assert not _checks(first, root, size, leaf=json.dumps(forged, sort_keys=True, separators=(",", ":")).encode())
+    assert not _checks(first, root, size, leaf=second["leaf"].encode())  # another gift's leaf on this path
+    assert not _checks({**first, "leaf_index": second["leaf_index"]}, root, size)
+    assert not _checks(first, root, size + 1)
+
+    code = gifts[2][1]
+    grouped = proof_of(client, f"{code[:5].lower()}-{code[5:].lower()}")  # typed as printed, in any case
+    assert grouped.status_code == 200 and grouped.get_json()["leaf"] == bodies[gifts[2][0]]["leaf"]
+
+
+def test_a_wrong_code_or_a_gift_of_another_month_has_no_proof_and_learns_nothing(app, api, client):
+    issued_report(api)
+    october = sql(app, "SELECT verification_code FROM donations WHERE received_on >= '2026-10-01' ORDER BY id")[0][0]
+    september = september_gifts(app)[0][1]
+    answers = [assert_problem(proof_of(client, code, report_id), 404)
+               for code, report_id in (("ABCDE23456", 1), (october, 1), (september, 2), (september, 99999))]
+    assert len({a["detail"] for a in answers}) == 1  # one answer: nothing about whether the code or report exists
+    assert svc.NO_PROOF in answers[0]["detail"]
+    assert_problem(client.get("/api/v1/audit-reports/1/proof"), 400, "code")
+    assert_problem(proof_of(client, "A" * 41), 400, "code")
+    assert proof_of(client, september).status_code == 200
+
+
+def test_a_gift_altered_behind_the_triggers_back_no_longer_matches(app, api, client):
+    issued_report(api)
+    pdf = api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers).data
+    gifts = september_gifts(app)
+    with write_session(app.extensions["fund_ledger.engine"]) as s, s.begin():
+        disable_guards(s)
+        s.execute(text("UPDATE postings SET debit = 500100 WHERE entry_id = 2 AND line_no = 1"))
+    body = proof_of(client, gifts[1][1]).get_json()  # the gift of entry 2026-000002
+    assert body["matches"] is False and body["entry_intact"] is False
+    assert any("2026-000002" in p for p in body["problems"])
+    assert proof_of(client, gifts[0][1]).get_json()["matches"] is True  # the other gifts stand as issued
+
+    # the gift's own row changed: its leaf, and so the root, no longer what the report printed
+    with write_session(app.extensions["fund_ledger.engine"]) as s, s.begin():
+        disable_guards(s)
+        s.execute(text("UPDATE donations SET amount = amount + 1 WHERE id = :id"), {"id": gifts[2][0]})
+    changed = proof_of(client, gifts[2][1]).get_json()
+    assert changed["matches"] is False and changed["proof_verifies"] is False and changed["entry_intact"] is True
+    assert changed["computed_root"] != changed["root"]
+    assert any("no longer give the root" in p for p in changed["problems"])
+    assert proof_of(client, gifts[3][1]).get_json()["proof_verifies"] is False  # its path holds the changed leaf
+    verified = upload(client, pdf).get_json()
+    assert verified["genuine"] is True and verified["gifts_match"] is False and verified["ledger_matches"] is False
+
+
+def test_every_issued_report_of_the_period_proves_the_gift_and_an_empty_month_has_an_empty_tree(session):
+    make_fund(session)
+    donor = donations_svc.create_donor(session, MANAGER, name="张女士", kind="person")
+    gifts = donations_svc.record_donations(session, MANAGER, [
+        donations_svc.Gift(donor_id=donor.id, fund="AILILIANG", amount=fen, received_on=day, channel="bank")
+        for fen, day in ((500_00, date(2026, 9, 8)), (700_00, date(2026, 9, 9)), (300_00, date(2026, 9, 30)),
+                         (900_00, date(2026, 10, 8)))], today=TODAY)
+    post(session, gift_draft("AILILIANG", 100_00, date(2026, 9, 10)))  # an entry that is not a gift: no leaf
+    close_period(session, MANAGER, "2026-08", today=TODAY)
+    empty = svc.issue_report(session, MANAGER, "2026-08")
+    assert empty.gifts_tree_size == 0 and empty.gifts_root == EMPTY_ROOT.hex()
+    close_period(session, MANAGER, "2026-09", today=TODAY)
+    first = svc.issue_report(session, MANAGER, "2026-09")
+    second = svc.issue_report(session, MANAGER, "2026-09", replaces=first.id, reason="重新出具")
+    assert first.gifts_tree_size == second.gifts_tree_size == 3 and first.gifts_root == second.gifts_root
+    assert read_marker(second.pdf)["gifts_root"] == second.gifts_root
+
+    donation, proofs = svc.gift_proofs(session, gifts[2].verification_code)
+    assert donation.id == gifts[2].id and [p["report_id"] for p in proofs] == [first.id, second.id]
+    assert proofs[0]["replaced_by"] == second.id and proofs[1]["replaced_by"] is None
+    assert all(p["matches"] and p["leaf_index"] == 2 and p["tree_size"] == 3 for p in proofs)
+    assert svc.gift_proofs(session, gifts[3].verification_code) == (gifts[3], [])  # October: no report yet
+    assert svc.gift_proofs(session, "NOSUCHCODE") == (None, [])
+    for report_id, code in ((first.id, "NOSUCHCODE"), (first.id, gifts[3].verification_code),
+                            (empty.id, gifts[0].verification_code), (0, gifts[0].verification_code)):
+        with pytest.raises(NotFound, match=svc.NO_PROOF):
+            svc.gift_proof(session, report_id, code)

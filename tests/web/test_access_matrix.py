@@ -142,6 +142,9 @@ EXPECTED: dict[str, set[str]] = {
     "web.report": BOOKS,
     "web.report_download": BOOKS,
     "api.statement_report": BOOKS,
+    # Merkle inclusion proofs (issue 6): anyone holding a gift's verification code, like /verify
+    "api.audit_report_gift_proof": PUBLIC_,
+    "web.gift_proof": PUBLIC_,
 }
 
 
@@ -226,6 +229,7 @@ def _sample_values(app) -> dict[str, object]:
     values: dict[str, object] = {"number": "2026-000001", "filename": "css/app.css"}
     values.update(name="trial-balance", fmt="csv")  # reports (issue 6)
     values.update(period="2026-09", report_id=1)  # issue 6: a month the demo can close; the first audit report
+    values.update(code="ABCDE23456")  # issue 6: a gift's verification code (the proof pages)
     with app.extensions["fund_ledger.engine"].connect() as conn:
         values["user_id"] = conn.execute(text("SELECT id FROM users WHERE username = 'manager2'")).scalar_one()
         for name, table in SAMPLE_ROWS.items():

@@ -68,3 +68,33 @@ def test_issue_download_and_check_on_the_public_page(app, login):
     assert not_pdf.status_code == 400 and "不是 PDF" in not_pdf.get_data(as_text=True)
     english = upload(public, pdf.data + b"%", path="/audit-reports/verify?lang=en", fields={"csrf_token": token})
     assert "Not genuine" in english.get_data(as_text=True)
+
+
+def test_a_donor_checks_a_gift_in_the_audit_report_without_logging_in(app, login):
+    """From /verify (the code on the acknowledgement) to the proof page: for the issued September report the
+    root, tree size, leaf index and audit path, checked as matching; nothing of any other gift but hashes."""
+    manager = login("manager")
+    manager.post("/periods/close", data={"csrf_token": manager.csrf_token, "period": "2026-09", "confirm": "yes"})
+    assert manager.post("/audit-reports/issue", data={"csrf_token": manager.csrf_token,
+                                                      "period": "2026-09"}).status_code == 302
+    root, size = sql(app, "SELECT gifts_root, gifts_tree_size FROM audit_reports")[0]
+    codes = [r[0] for r in sql(app, "SELECT verification_code FROM donations ORDER BY id")]
+    september, november = codes[1], codes[-1]
+
+    public = app.test_client()
+    check = public.get(f"/verify?code={september}").get_data(as_text=True)
+    assert f"/verify/{september}/proof" in check
+    page = public.get(f"/verify/{september}/proof")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-store"
+    assert "捐赠包含证明" in text and "第 1 号审计报告（2026-09）" in text and "相符" in text and "不相符" not in text
+    assert root in text and f"{size} 笔捐赠" in text and "审计路径" in text and "JZ2026-000002" in text
+    assert not any(other in text for other in codes if other != september)
+    assert f"/api/v1/audit-reports/1/proof?code={september}" in text
+    english = app.test_client().get(f"/verify/{september}/proof?lang=en").get_data(as_text=True)
+    assert "Matching" in english and "Gift inclusion proof" in english
+
+    later = public.get(f"/verify/{november}/proof").get_data(as_text=True)
+    assert "尚未出具审计报告" in later and root not in later
+    unknown = public.get("/verify/ABCDE23456/proof")
+    assert unknown.status_code == 404 and "未找到这个核验码" in unknown.get_data(as_text=True)
