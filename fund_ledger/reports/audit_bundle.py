@@ -63,6 +63,8 @@ class ReportFacts:
     """RFC 6962 Merkle root (hex) over the leaves of the gifts sealed in the period (``ledger.merkle.gift_leaf``)."""
     gifts_tree_size: int | None = None
     """How many gifts (leaves) that tree holds."""
+    pages: tuple[int, int] | None = None
+    """(first page, total pages) of the section being laid out: the bundle numbers its pages as one file."""
 
     @property
     def first_day(self) -> date:
@@ -103,8 +105,17 @@ class Section:
 
 
 def document(template_name: str, /, *, generated_at, **context) -> Document:
-    """Like :func:`reports.pdf.render_pdf`, but the laid-out document, for binding with others."""
+    """Like :func:`reports.pdf.render_pdf`, but the laid-out document, for binding with others.
+
+    With ``report.pages`` = (first, total) in the context, its pages are numbered on from ``first`` of
+    ``total``, so the bound bundle reads 第 X 页 / 共 Y 页 throughout, not section by section.
+    """
     html = render_html(template_name, generated_at=generated_at, **context)
+    facts = context.get("report")
+    if isinstance(facts, ReportFacts) and facts.pages is not None:
+        first, total = facts.pages
+        html = html.replace("</head>", "<style>@page { @bottom-right { content: \"第 \" counter(page) \" 页 / 共 "
+                            f"{total} 页\"; }} }} @page :first {{ counter-reset: page {first}; }}</style></head>", 1)
     try:
         return HTML(string=html, base_url=path2url(f"{STATIC_DIR}{os.sep}"), url_fetcher=StaticOnlyFetcher()).render()
     except FatalURLFetchingError as exc:
@@ -208,7 +219,13 @@ def render_bundle(facts: ReportFacts) -> tuple[bytes, tuple[str, ...]]:
     facts = replace(facts, late_entries=late_entries(facts.session, facts.period))
     chosen = [s for s in SECTIONS if s.applies(facts)]
     facts = replace(facts, sections=tuple(s.key for s in chosen))
-    documents = [_cover(facts)] + [s.render(facts) for s in chosen]
+    renderers = [_cover] + [s.render for s in chosen]
+    # Laid out twice: first to count each section's pages, then numbered as one file (page X of Y).
+    counts = [len(render(facts).pages) for render in renderers]
+    total, documents, first = sum(counts), [], 1
+    for render, count in zip(renderers, counts):
+        documents.append(render(replace(facts, pages=(first, total))))
+        first += count
     bundle = documents[0].copy([page for d in documents for page in d.pages])
     moment = _utc(facts.issued_at)
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")

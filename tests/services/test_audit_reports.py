@@ -102,6 +102,21 @@ def test_issue_download_verify_then_tamper(app, api, auditor, client):
     assert api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers).data == first.data
 
 
+def test_the_bundle_numbers_its_pages_as_one_file(api, tmp_path):
+    """An auditor cites "page X of Y" of the report: the numbers run on through every statement."""
+    import subprocess
+
+    issued_report(api)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers).data)
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                           text=True).stdout.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) >= 5
+    for number, text in enumerate(pages, start=1):
+        assert f"第{number}页/共{len(pages)}页" in "".join(text.split()), (number, text[-300:])
+
+
 def test_a_rewritten_chain_is_caught_by_the_printed_head(app, api, client):
     """An attacker who also recomputes the hashes after the change, and the period's stored seal, fools
     verify, but not the digest printed in the report: the head no longer has the printed hash."""
