@@ -20,10 +20,15 @@ $PY bench/count_statements.py pg 200
 for n in 100000 1000000; do $PY bench/build_ledger.py --db sqlite --size $n; done
 $PY bench/verify.py --db sqlite
 $PY bench/trial_balance.py --db sqlite
+$PY bench/report_pages.py --db sqlite --size 1000000
+$PY bench/import_donations.py
+$PY bench/journal_pdf.py
 $PY bench/verify_prototype.py sqlite:////tmp/fl_bench_ledger_100000.sqlite3
 $PY bench/build_ledger.py --db pg --size 100000
 $PY bench/build_ledger.py --db pg --size 1000000
 $PY bench/verify.py --db pg
 $PY bench/trial_balance.py --db pg --no-hledger
 $PY bench/verify_prototype.py postgresql+psycopg://postgres@127.0.0.1:5432/fl_bench_ledger_100000
+# Gifts over HTTP need gunicorn, which only this benchmark uses: installed here, not in the project.
+$PY -m pip install --quiet gunicorn && $PY bench/http_gifts.py
 echo "== done $(date -u)"
