@@ -60,7 +60,7 @@ def submit(session: Session, actor: Actor, *, organisation_id: int, fund, amount
     A request within a grant programme must be from one of its organisations, from its fund, and made
     within its dates.
     """
-    from .donations import find_fund
+    from .donations import open_fund
     from .programmes import programme_problem
 
     if actor.role == "grantee":
@@ -71,12 +71,7 @@ def submit(session: Session, actor: Actor, *, organisation_id: int, fund, amount
     errors: dict[str, list[str]] = {}
     if session.get(m.Organisation, organisation_id) is None if isinstance(organisation_id, int) else True:
         errors["organisation_id"] = [f"no organisation {organisation_id}"]
-    try:
-        fund_row = find_fund(session, fund)
-        if fund_row.closed_on is not None:
-            errors["fund_id"] = [f"fund {fund_row.name} is closed"]
-    except NotFound as err:
-        fund_row, errors["fund_id"] = None, [err.detail]
+    fund_row = open_fund(session, fund, errors)
     if type(amount) is not int or not 0 < amount <= MAX_AMOUNT_FEN:
         errors["amount"] = [f"between ¥0.01 and {format_yuan(MAX_AMOUNT_FEN)}"]
     purpose = (purpose or "").strip() if isinstance(purpose, str) else ""

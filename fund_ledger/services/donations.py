@@ -115,6 +115,18 @@ def find_fund(session: Session, ref) -> m.Fund:
     return fund
 
 
+def open_fund(session: Session, ref, errors: dict[str, list[str]], field: str = "fund_id") -> m.Fund | None:
+    """The fund ``ref`` names, if it is open; otherwise None, with the reason put in ``errors[field]``."""
+    try:
+        fund = find_fund(session, ref)
+    except NotFound as err:
+        errors[field] = [err.detail]
+        return None
+    if fund.closed_on is not None:
+        errors[field] = [f"fund {fund.name} is closed"]
+    return fund
+
+
 @dataclass(frozen=True)
 class Gift:
     """What a fund manager records for one gift (amount already parsed to fen)."""

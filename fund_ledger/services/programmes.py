@@ -37,7 +37,7 @@ class Usage:
 
 def create_programme(session: Session, actor: Actor, *, name: str, fund, budget: int, starts_on: date,
                      ends_on: date, description: str = "", organisation_ids: list[int] | None = None) -> m.GrantProgramme:
-    from .donations import find_fund
+    from .donations import open_fund
 
     if actor.role not in ("manager", "system"):
         raise Forbidden("only a fund manager sets up grant programmes")
@@ -47,12 +47,7 @@ def create_programme(session: Session, actor: Actor, *, name: str, fund, budget:
         errors["name"] = ["1 to 100 characters"]
     elif session.scalar(select(m.GrantProgramme.id).where(m.GrantProgramme.name == name)):
         errors["name"] = [f"a programme named {name} already exists"]
-    try:
-        fund_row = find_fund(session, fund)
-        if fund_row.closed_on is not None:
-            errors["fund_id"] = [f"fund {fund_row.name} is closed"]
-    except NotFound as err:
-        fund_row, errors["fund_id"] = None, [err.detail]
+    fund_row = open_fund(session, fund, errors)
     if type(budget) is not int or not 0 < budget <= MAX_AMOUNT_FEN:
         errors["budget"] = [f"between ¥0.01 and {format_yuan(MAX_AMOUNT_FEN)}"]
     if type(starts_on) is not date:

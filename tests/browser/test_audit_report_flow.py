@@ -39,6 +39,7 @@ from fund_ledger.reports.export import export_journal, fund_component
 from fund_ledger.reports.trial_balance import build_trial_balance
 from tests.db.tamper import disable_guards
 from tests.reports.test_export import hledger_csv, per_account, require_tool, run, to_fen
+from tests.browser.pages import notice, read_table, watch
 
 pytestmark = pytest.mark.slow
 
@@ -58,27 +59,6 @@ def fen(text_: str) -> int:
     cleaned = text_.strip().replace("¥", "").replace(",", "")
     assert re.fullmatch(r"-?\d+\.\d\d", cleaned), f"not an amount: {text_!r}"
     return int(Decimal(cleaned) * 100)
-
-
-def read_table(table) -> list[dict[str, str]]:
-    """A table's body rows as {header: cell text}, keyed by the header's first word (its Chinese name)."""
-    assert table.count() == 1, f"expected one table, found {table.count()}"
-    headers = [h.split()[0] if h.split() else "" for h in table.locator("thead th").all_inner_texts()]
-    rows = table.locator("tbody tr").evaluate_all("rows => rows.map(r => [...r.cells].map(c => c.innerText))")
-    return [dict(zip(headers, (c.strip() for c in cells))) for cells in rows if len(cells) == len(headers)]
-
-
-def watch(page, problems: list[str], who: str) -> None:
-    """Record script errors, CSP violations and error responses."""
-    page.on("console", lambda m: problems.append(f"{who}: console: {m.text}")
-            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-    page.on("response", lambda r: problems.append(f"{who}: {r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
-    page.on("pageerror", lambda e: problems.append(f"{who}: {e}"))
-
-
-def notice(page) -> str:
-    return " ".join(page.locator("main p.notice").all_inner_texts())
 
 
 def pdf_pages(pdf: Path) -> list[str]:

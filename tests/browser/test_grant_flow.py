@@ -17,6 +17,7 @@ from decimal import Decimal
 import pytest
 
 from fund_ledger.services.ledger import local_today
+from tests.browser.pages import notice, read_table, watch
 
 pytestmark = pytest.mark.slow
 
@@ -34,14 +35,6 @@ def yuan(text: str) -> Decimal:
     cleaned = text.strip().replace("¥", "").replace(",", "")
     assert re.fullmatch(r"-?\d+\.\d\d", cleaned), f"not an amount: {text!r}"
     return Decimal(cleaned)
-
-
-def read_table(table) -> list[dict[str, str]]:
-    """A table's body rows as {header: cell text}, keyed by the header's first word (its Chinese name)."""
-    assert table.count() == 1, f"expected one table, found {table.count()}"
-    headers = [h.split()[0] if h.split() else "" for h in table.locator("thead th").all_inner_texts()]
-    rows = table.locator("tbody tr").evaluate_all("rows => rows.map(r => [...r.cells].map(c => c.innerText))")
-    return [dict(zip(headers, (c.strip() for c in cells))) for cells in rows if len(cells) == len(headers)]
 
 
 def section(page, heading: str):
@@ -70,19 +63,6 @@ def overview_card_balance(page) -> Decimal:
     """爱力量's balance on the overview's fund card (the page must be /overview)."""
     card = page.locator("article.card", has=page.locator(".code", has_text=re.compile(f"^{FUND_CODE}$")))
     return yuan(card.locator("dt:has-text('余额') + dd").first.inner_text())
-
-
-def watch(page, problems: list[str], who: str) -> None:
-    """Record script errors, CSP violations and error responses (a refused form is a 4xx: a real problem here)."""
-    page.on("console", lambda m: problems.append(f"{who}: console: {m.text}")
-            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-    page.on("response", lambda r: problems.append(f"{who}: {r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
-    page.on("pageerror", lambda e: problems.append(f"{who}: {e}"))
-
-
-def notice(page) -> str:
-    return " ".join(page.locator("main p.notice").all_inner_texts())
 
 
 def test_a_grantee_asks_a_manager_pays_the_grantee_acknowledges_and_the_books_agree(
