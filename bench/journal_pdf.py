@@ -6,7 +6,9 @@ RSS is the render's alone.
 
 Builds a fresh SQLite ledger of lines/2 gifts (Dr 1002 / Cr 4101, alternating the general fund and a
 restricted one, memos of realistic length) under bench/out/, then renders
-``/api/v1/reports/general-journal?format=pdf`` the way the API does it.
+``/api/v1/reports/general-journal?format=pdf`` the way the API does it (and the web page's background
+job: the same function), laid out in parts of ``fund_ledger.reports.pdf.PAGES_PER_PART`` pages.
+Prints the load average beside each run: on a shared machine, CPU time is the fairer number.
 """
 from __future__ import annotations
 
@@ -65,13 +67,16 @@ def render(url: str) -> None:
     with read_session(engine) as s:
         journal = statements.general_journal(s, date(2026, 1, 1), date(2026, 12, 31), limit=20_000)
     built = time.perf_counter() - wall
-    pdf = statement_render.render_general_journal_pdf(journal, generated_by="bench", generated_at="2026-11-27T08:00:00Z")
+    progress = []
+    pdf = statement_render.render_general_journal_pdf(
+        journal, generated_by="bench", generated_at="2026-11-27T08:00:00Z",
+        progress=lambda done, total: progress.append((done, total)))
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     (OUT / "journal.pdf").write_bytes(pdf)
     print(json.dumps({"lines": journal.lines, "query_s": round(built, 2), "wall_s": round(time.perf_counter() - wall, 2),
                       "cpu_s": round(cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime, 2),
                       "peak_rss_mib": cpu1.ru_maxrss // 1024, "pdf_bytes": len(pdf),
-                      "pages": len(statement_render.journal_pages(statement_render.journal_text_lines(journal)))}))
+                      "pages": progress[-1][1], "parts": len(progress) - 1}))
 
 
 def main() -> None:

@@ -327,21 +327,78 @@ def test_statement_pdfs_show_their_chinese_figures(books, session, tmp_path, pop
     assert "爱力量" in text and "期初余额" in text and "70,000.00" in text and "2026-01-01至2026-11-27" in text
 
 
-def test_the_journal_pdf_repeats_its_header_on_every_page(session, manager, tmp_path, poppler):
+def _check_pages(path, expected: int, header: str, total: str) -> None:
+    """Exactly the planned pages, each with the column header, the running header and 第 X 页 / 共 Y 页;
+    the title block on the first only, the total and the end mark on the last only."""
+    assert _pages(path) == expected  # no page overflowed: the cut is where we meant it
+    for page in range(1, expected + 1):
+        text = _text(path, "-f", str(page), "-l", str(page))
+        assert header in text and "凭证号" in text and f"第{page}页/共{expected}页" in text, page
+        assert "张店区妇女儿童事业发展基金" in text and "账本摘要Ledgerdigest" in text, page  # running header, footer
+        assert ("ZhangdianDistrict" in text) == (page == 1), page  # the title block's English line
+        assert (total in text) == (page == expected) and ("以下空白" in text) == (page == expected), page
+    assert _cjk_embedded(path)
+
+
+@pytest.mark.parametrize("pages_per_part", [None, 2], ids=["one-part", "parts-of-2"])
+def test_the_journal_pdf_repeats_its_header_on_every_page(session, manager, tmp_path, poppler, monkeypatch,
+                                                          pages_per_part):
+    from fund_ledger.reports import pdf
+
+    if pages_per_part:
+        monkeypatch.setattr(pdf, "PAGES_PER_PART", pages_per_part)
     b = Books(session, manager)
     for i in range(80):  # 160 posting lines: three pages or more
         b.give("AILILIANG" if i % 2 else GEN, f"{100 + i}", date(2026, 10, 1) + timedelta(days=i % 30))
     gj = st.general_journal(session, date(2026, 1, 1), TODAY)
     path = tmp_path / "journal.pdf"
-    path.write_bytes(render.render_general_journal_pdf(gj, generated_by="manager", generated_at=AT))
+    done = []
+    path.write_bytes(render.render_general_journal_pdf(gj, generated_by="manager", generated_at=AT,
+                                                       progress=lambda d, t: done.append((d, t))))
     expected = len(render.journal_pages(render.journal_text_lines(gj)))
     assert expected >= 3
-    assert _pages(path) == expected  # no page overflowed: the cut is where we meant it
-    for page in range(1, expected + 1):
-        text = _text(path, "-f", str(page), "-l", str(page))
-        assert "凭证号" in text and "借方Debit" in text and f"第{page}页/共{expected}页" in text
-    assert "序时账" in _text(path, "-f", "1", "-l", "1") and _cjk_embedded(path)
-    assert "合计Total" in _text(path, "-f", str(expected), "-l", str(expected))
+    _check_pages(path, expected, "借方Debit", "合计Total")
+    assert "序时账" in _text(path, "-f", "1", "-l", "1")
+    assert done[0] == (0, expected) and done[-1] == (expected, expected)
+    assert len(done) == (1 + (-(-expected // pages_per_part)) if pages_per_part else 2)
+    # the same inputs, the same bytes, however it was cut into parts
+    assert render.render_general_journal_pdf(gj, generated_by="manager", generated_at=AT) == path.read_bytes()
+
+
+def test_a_full_last_page_leaves_room_for_the_total(session, manager, tmp_path, poppler, monkeypatch):
+    from fund_ledger.reports import pdf
+
+    monkeypatch.setattr(pdf, "PAGES_PER_PART", 1)
+    b = Books(session, manager)
+    first, per = render.JOURNAL_LINES_FIRST_PAGE, render.JOURNAL_LINES_PER_PAGE
+    for i in range((first + per) // 2):  # two full pages of lines: the total would overflow the second
+        b.give(GEN, f"{100 + i}", date(2026, 10, 1) + timedelta(days=i % 30))
+    gj = st.general_journal(session, date(2026, 1, 1), TODAY)
+    pages = render.journal_pages(render.journal_text_lines(gj))
+    assert gj.lines == first + per and [len(p) for p in pages] == [first, per - render.JOURNAL_LAST_PAGE_ROOM,
+                                                                   render.JOURNAL_LAST_PAGE_ROOM]
+    path = tmp_path / "journal.pdf"
+    path.write_bytes(render.render_general_journal_pdf(gj, generated_by="manager", generated_at=AT))
+    _check_pages(path, 3, "借方Debit", "合计Total")
+
+
+def test_the_account_ledger_pdf_is_paged_like_the_journal(session, manager, tmp_path, poppler, monkeypatch):
+    from fund_ledger.reports import pdf
+
+    monkeypatch.setattr(pdf, "PAGES_PER_PART", 2)
+    b = Books(session, manager)
+    for i in range(130):
+        b.give("AILILIANG" if i % 2 else GEN, f"{100 + i}", date(2026, 10, 1) + timedelta(days=i % 30))
+    ledger = st.account_ledger(session, "1002", date(2026, 1, 1), TODAY)
+    lines = render.ledger_text_lines(ledger)
+    assert len(lines) == 131 and "期初余额" in lines[0]
+    expected = len(render.journal_pages(lines))
+    path = tmp_path / "ledger.pdf"
+    path.write_bytes(render.render_account_ledger_pdf(ledger, generated_by="auditor", generated_at=AT))
+    _check_pages(path, expected, "余额Balance", "本期合计及期末余额")
+    last = _text(path, "-f", str(expected), "-l", str(expected))
+    assert f"{ledger.closing // 100:,}.{ledger.closing % 100:02d}" in last
+    assert render.render_account_ledger_pdf(ledger, generated_by="auditor", generated_at=AT) == path.read_bytes()
 
 
 def test_fit_keeps_columns_aligned():

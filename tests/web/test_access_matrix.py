@@ -145,6 +145,10 @@ EXPECTED: dict[str, set[str]] = {
     # Merkle inclusion proofs (issue 6): anyone holding a gift's verification code, like /verify
     "api.audit_report_gift_proof": PUBLIC_,
     "web.gift_proof": PUBLIC_,
+    # long report PDFs prepared in the background (issue 6): the books' readers, and then only who asked
+    # (another reader gets 404, which the walk counts as allowed)
+    "web.report_job": BOOKS,
+    "web.report_job_file": BOOKS,
 }
 
 
@@ -230,6 +234,7 @@ def _sample_values(app) -> dict[str, object]:
     values.update(name="trial-balance", fmt="csv")  # reports (issue 6)
     values.update(period="2026-09", report_id=1)  # issue 6: a month the demo can close; the first audit report
     values.update(code="ABCDE23456")  # issue 6: a gift's verification code (the proof pages)
+    values.update(job_id="no-such-job")  # issue 6: a background PDF (nobody's: 404 to those allowed)
     with app.extensions["fund_ledger.engine"].connect() as conn:
         values["user_id"] = conn.execute(text("SELECT id FROM users WHERE username = 'manager2'")).scalar_one()
         for name, table in SAMPLE_ROWS.items():

@@ -42,3 +42,66 @@ def test_downloads_carry_the_query(login):
     assert c.get("/reports/activities.xls").status_code == 404
     assert c.get("/reports/activities?from=2026-13-01").status_code == 400
     assert c.get("/reports/fund-statement").status_code == 400
+
+
+def test_a_long_pdf_is_prepared_in_the_background_for_who_asked_alone(app, login, monkeypatch):
+    """A journal PDF above BACKGROUND_LINES answers at once with a page that shows progress, refreshes
+    itself and then offers the file; the file is the synchronous render's bytes; nobody else gets it."""
+    import threading
+    from datetime import date
+
+    from fund_ledger.db.engine import read_session
+    from fund_ledger.reports import pdf
+    from fund_ledger.reports import statement_render as render
+    from fund_ledger.reports.catalogue import Query, build
+    from fund_ledger.web import reports as web_reports
+    from tests.conftest import TODAY
+
+    monkeypatch.setattr(web_reports, "BACKGROUND_LINES", 5)
+    monkeypatch.setattr(pdf, "PAGES_PER_PART", 1)  # a part a page, if the demo's journal had several
+    gate = threading.Event()
+    run = web_reports.PdfJobs._run
+    monkeypatch.setattr(web_reports.PdfJobs, "_run", staticmethod(lambda job, work: (gate.wait(60), run(job, work))))
+    c = login("manager")
+    url = "/reports/general-journal.pdf?from=2026-01-01&to=2026-11-27"
+    r = c.get(url)
+    assert r.status_code == 303 and r.headers["Location"].startswith("/reports/jobs/")
+    page_url = r.headers["Location"]
+    job_id = page_url.rsplit("/", 1)[1]
+    assert c.get(url).headers["Location"] == page_url  # asked again while waiting: the same job
+
+    r = c.get(page_url)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and '<meta http-equiv="refresh" content="2">' in html and r.headers["Refresh"] == "2"
+    assert "正在后台生成" in html and "<progress" in html and f"/reports/jobs/{job_id}/file" not in html
+    assert c.get(f"{page_url}/file").status_code == 409  # not ready yet
+
+    for other in ("manager2", "auditor"):  # the same role rules, but not who asked: as if it did not exist
+        o = login(other)
+        assert o.get(page_url).status_code == 404 and o.get(f"{page_url}/file").status_code == 404
+    assert login("zhuren").get(page_url).status_code == 403
+    assert app.test_client().get(page_url).status_code == 302  # not signed in: to the log-in page
+
+    gate.set()
+    job = app.extensions["fund_ledger.report_jobs"].get(job_id, "manager")
+    assert job.finished.wait(120) and job.error is None
+    r = c.get(page_url)
+    html = r.get_data(as_text=True)
+    assert "http-equiv" not in html and "Refresh" not in r.headers and f"/reports/jobs/{job_id}/file" in html
+    assert job.pages_done == job.total_pages >= 1
+    r = c.get(f"{page_url}/file")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert r.headers["Content-Disposition"] == 'attachment; filename="general-journal-2026-11-27.pdf"'
+
+    with read_session(app.extensions["fund_ledger.engine"]) as s:
+        journal = build(s, "general-journal", Query(start=date(2026, 1, 1), end=date(2026, 11, 27)), today=TODAY,
+                        fmt="pdf")
+    assert journal.lines > 5
+    assert r.data == render.render_general_journal_pdf(journal, generated_by="manager", generated_at=job.generated_at)
+    for other in ("manager2", "auditor"):
+        assert login(other).get(f"{page_url}/file").status_code == 404
+
+
+def test_a_short_pdf_still_comes_at_once(login):
+    r = login("auditor").get("/reports/account-ledger.pdf?account=1002&from=2026-09-01&to=2026-11-27")
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
