@@ -380,19 +380,21 @@ STATUS_NAMES = {"submitted": "已提交", "approved": "已批准", "rejected": "
 def grant_register_csv(gr: st.GrantRegister) -> str:
     rows = [[g.id, g.organisation, g.fund, g.purpose, g.status, _d(g.requested_on), fen_to_str(g.requested),
              _d(g.approved_on) or "", fen_to_str(g.approved), _d(g.paid_on) or "", fen_to_str(g.paid),
-             g.payment_entry or "", _d(g.acknowledged_on) or ""] for g in gr.grants]
+             g.payment_entry or "", _d(g.acknowledged_on) or "", _d(g.reported_on) or "", fen_to_str(g.returned)]
+            for g in gr.grants]
     return _csv(("id", "organisation", "fund", "purpose", "status", "requested_on", "requested", "approved_on",
-                 "approved", "paid_on", "paid", "payment_entry", "acknowledged_on"), rows)
+                 "approved", "paid_on", "paid", "payment_entry", "acknowledged_on", "reported_on", "returned"), rows)
 
 
 def grant_register_json(gr: st.GrantRegister) -> dict:
     return {**_period(gr), "fund": _fund(gr), "ledger": gr.digest.as_json(), "requested": fen_to_str(gr.requested),
-            "approved": fen_to_str(gr.approved), "paid": fen_to_str(gr.paid),
+            "approved": fen_to_str(gr.approved), "paid": fen_to_str(gr.paid), "returned": fen_to_str(gr.returned),
             "grants": [{"id": g.id, "organisation": g.organisation, "fund": g.fund, "purpose": g.purpose,
                         "status": g.status, "requested_on": _d(g.requested_on), "requested": fen_to_str(g.requested),
                         "approved_on": _d(g.approved_on), "approved": fen_to_str(g.approved),
                         "paid_on": _d(g.paid_on), "paid": fen_to_str(g.paid), "payment_entry": g.payment_entry,
-                        "acknowledged_on": _d(g.acknowledged_on)} for g in gr.grants]}
+                        "acknowledged_on": _d(g.acknowledged_on), "reported_on": _d(g.reported_on),
+                        "returned": fen_to_str(g.returned)} for g in gr.grants]}
 
 
 def render_grant_register_pdf(gr: st.GrantRegister, *, generated_by: str = "fund-ledger", generated_at=None) -> bytes:

@@ -631,6 +631,10 @@ class GrantRow:
     paid: int
     payment_entry: str | None
     acknowledged_on: date | None
+    reported_on: date | None = None
+    """When a manager received the grantee's use report."""
+    returned: int = 0
+    """What the grantee returned to the fund with that report."""
 
 
 @dataclass(frozen=True)
@@ -653,6 +657,10 @@ class GrantRegister:
     def paid(self) -> int:
         return sum(g.paid for g in self.grants)
 
+    @property
+    def returned(self) -> int:
+        return sum(g.returned for g in self.grants)
+
 
 APPROVED_OR_LATER = ("approved", "paid", "acknowledged")
 PAID_OR_LATER = ("paid", "acknowledged")
@@ -665,9 +673,14 @@ def grant_register(session: Session, start: date, end: date, fund_id: int | None
     g, o, f, ev, pe = m.Disbursement, m.Organisation, m.Fund, m.DisbursementEvent, aliased(m.Entry)
     approved_at = (select(func.max(ev.at)).where(ev.disbursement_id == g.id, ev.to_status == "approved")
                    .correlate(g).scalar_subquery())
+    r = m.DisbursementReport
+    reported_at = (select(func.max(r.decided_at)).where(r.disbursement_id == g.id, r.status == "received")
+                   .correlate(g).scalar_subquery())
+    returned = (select(func.coalesce(func.sum(r.returned), 0)).where(r.disbursement_id == g.id, r.status == "received")
+                .correlate(g).scalar_subquery())
     submitted_day = func.substr(g.submitted_at, 1, 10)
     q = (select(g.id, o.name, g.fund_code, f.name, g.purpose, g.status, g.submitted_at, g.amount, approved_at,
-                g.paid_on, pe.year, pe.year_seq, g.acknowledged_on)
+                g.paid_on, pe.year, pe.year_seq, g.acknowledged_on, reported_at, returned)
          .join(o, o.id == g.organisation_id).join(f, f.code == g.fund_code)
          .outerjoin(pe, pe.id == g.payment_entry_id)
          .where(((submitted_day >= start.isoformat()) & (submitted_day <= end.isoformat()))
@@ -676,13 +689,15 @@ def grant_register(session: Session, start: date, end: date, fund_id: int | None
     if fund is not None:
         q = q.where(g.fund_code == fund.code)
     rows = []
-    for (i, org, fcode, fname, purpose, status, submitted_at, amount, approved, paid_on, pyear, pseq, ack) in session.execute(q):
+    for (i, org, fcode, fname, purpose, status, submitted_at, amount, approved, paid_on, pyear, pseq, ack,
+         reported, back) in session.execute(q):
         rows.append(GrantRow(
             i, org, fcode, fname, purpose, status, date.fromisoformat(submitted_at[:10]), int(amount),
             date.fromisoformat(approved[:10]) if approved and status in APPROVED_OR_LATER else None,
             int(amount) if status in APPROVED_OR_LATER else 0,
             repo.as_date(paid_on) if paid_on else None, int(amount) if status in PAID_OR_LATER else 0,
-            format_number(pyear, pseq) if pyear is not None else None, repo.as_date(ack) if ack else None))
+            format_number(pyear, pseq) if pyear is not None else None, repo.as_date(ack) if ack else None,
+            date.fromisoformat(reported[:10]) if reported else None, int(back or 0)))
     return GrantRegister(start, end, fund, tuple(rows), digest(session))
 
 

@@ -73,3 +73,27 @@ def test_only_the_books_readers(client, api_token):
     assert r.status_code == 403
     r = client.get("/api/v1/reports/activities", headers={"Authorization": f"Bearer {api_token('manager')}"})
     assert r.status_code == 200
+
+
+def test_the_grant_register_follows_each_request_to_its_use_report(client, auditor, api_token):
+    """Requested, approved, paid, acknowledged, reported: each step's date, and what came back to the fund."""
+    from fund_ledger.services.ledger import local_today
+
+    today = local_today().isoformat()
+    manager2 = {"Authorization": f"Bearer {api_token('manager2')}"}
+    before = auditor(f"/api/v1/reports/grant-register?from=2026-01-01&to={today}").get_json()
+    first = next(g for g in before["grants"] if g["id"] == 1)
+    assert (first["status"], first["requested"], first["approved"], first["paid"]) == (
+        "acknowledged", "30000.00", "30000.00", "30000.00")
+    assert first["paid_on"] == "2026-10-20" and first["acknowledged_on"] == "2026-10-21"
+    assert first["reported_on"] is None and first["returned"] == "0.00"  # the demo's report waits for review
+    waiting = next(g for g in before["grants"] if g["status"] == "submitted")
+    assert waiting["approved"] == waiting["paid"] == "0.00" and waiting["approved_on"] is None
+
+    assert client.post("/api/v1/disbursements/1/report/receive", headers=manager2, json={}).status_code == 200
+    after = auditor(f"/api/v1/reports/grant-register?from=2026-01-01&to={today}").get_json()
+    assert next(g for g in after["grants"] if g["id"] == 1)["reported_on"] == today
+    assert parse_amount(after["paid"]) == sum(parse_amount(g["paid"], allow_zero=True) for g in after["grants"])
+    rows = list(csv.DictReader(io.StringIO(auditor(
+        f"/api/v1/reports/grant-register?from=2026-01-01&to={today}&format=csv").get_data(as_text=True))))
+    assert [(r["id"], r["reported_on"], r["returned"]) for r in rows if r["id"] == "1"] == [("1", today, "0.00")]
