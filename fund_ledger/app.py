@@ -32,6 +32,11 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         SECRET_KEY=os.environ.get("FUND_LEDGER_SECRET_KEY"),
         DEMO=os.environ.get("FUND_LEDGER_DEMO", "").lower() in {"1", "true", "yes"},
         JSON_AS_ASCII=False,
+        # No request body beyond this is read at all (413): attachments, reports to verify and gift lists to
+        # import are each checked against their own, smaller limit after that.
+        MAX_CONTENT_LENGTH=int(os.environ.get("FUND_LEDGER_MAX_UPLOAD_MB", "32") or 32) * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=1024 * 1024,
+        VERIFY_PER_ADDRESS=int(os.environ.get("FUND_LEDGER_VERIFY_PER_10_MIN", "10") or 10),
     )
     if test_config:
         app.config.update(test_config)

@@ -16,7 +16,7 @@ BOOK_READERS = ("manager", "auditor")
 
 
 class ReportIn(Schema):
-    period = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="expected YYYY-MM"))
+    period = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}-(0[1-9]|1[0-2])$", error="expected YYYY-MM"))
     replaces = Id(load_default=None, allow_none=True, metadata={"description": "the report this one reissues"})
     reason = fields.String(load_default="", validate=validate.Length(max=svc.MAX_REASON))
 
@@ -42,7 +42,7 @@ class ReportOut(Schema):
 
 
 class ReportQuery(PageQuery):
-    period = fields.String(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="expected YYYY-MM"))
+    period = fields.String(validate=validate.Regexp(r"^[0-9]{4}-(0[1-9]|1[0-2])$", error="expected YYYY-MM"))
 
 
 class VerifyOut(Schema):
@@ -174,12 +174,16 @@ def verify_audit_report():
     """``genuine``: the file's SHA-256 is that of a report this ledger issued. ``ledger_matches``: the ledger
     today still verifies, entry ``head_seq`` still has the printed head hash and the period's entries still give
     the printed seal; when not, ``first_bad_entry`` names the first entry that does not hold."""
+    from ..security import client_address
+    from ..throttle import verify_guard
+
     data = uploaded_pdf()
-    session = read_session(current_app.extensions["fund_ledger.engine"])  # a snapshot, never the write lock
-    try:
-        return svc.verify_upload(session, data)
-    finally:
-        session.close()
+    with verify_guard().run(client_address()):  # it re-reads the whole ledger: a few per address, one at a time
+        session = read_session(current_app.extensions["fund_ledger.engine"])  # a snapshot, never the write lock
+        try:
+            return svc.verify_upload(session, data)
+        finally:
+            session.close()
 
 
 @blp.route("/audit-reports/<int:report_id>/proof", methods=["GET"])

@@ -1,6 +1,8 @@
 """Fields for money and dates at the API edge: strict, so a float or a typo never becomes an amount."""
 from __future__ import annotations
 
+import re
+
 from datetime import date
 
 from marshmallow import ValidationError, fields, validate
@@ -30,11 +32,14 @@ class Money(fields.Field):
         return None if value is None else fen_to_str(value)
 
 
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 class StrictDate(fields.Date):
     """``YYYY-MM-DD`` and nothing else (no times, no week dates)."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> date:
-        if not isinstance(value, str) or len(value) != 10:
+        if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
             raise ValidationError("a date written YYYY-MM-DD")
         try:
             return date.fromisoformat(value)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from flask import request, send_file
 from marshmallow import Schema, fields, validate
@@ -102,7 +103,7 @@ def post_attachment(disbursement_id: int):
     if upload is None or not upload.filename:
         raise InvalidInput("send the file as the multipart field 'file'", {"file": ["required"]})
     report_id = request.form.get("report_id")
-    if report_id is not None and not (report_id.isdigit() and 0 < int(report_id) < 2**31):
+    if report_id is not None and not (re.fullmatch(r"[0-9]{1,10}", report_id) and 0 < int(report_id) < 2**31):
         raise InvalidInput("report_id is a report's number", {"report_id": ["not a valid id"]})
     row = att.add_attachment(session, current_actor(), disbursement_id, filename=upload.filename, data=upload.read(),
                              declared_type=upload.mimetype, report_id=int(report_id) if report_id else None)

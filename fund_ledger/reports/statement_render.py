@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -29,11 +30,25 @@ from .render import trial_balance_csv
 from .trial_balance import TrialBalance
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """Text a spreadsheet would run as a formula (``=HYPERLINK(...)`` typed as a purpose or a donor's name)
+    gets a leading ``'``; numbers, and money written by us (``-30000.00``), are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _MONEY_TEXT.fullmatch(value):
+        return "'" + value
+    return value
+
+
+_MONEY_TEXT = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
+
+
 def _csv(header: Iterable[str], rows: Iterable[Iterable]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(list(header))
-    w.writerows(rows)
+    w.writerows([safe_cell(v) for v in row] for row in rows)
     return buf.getvalue()
 
 
@@ -96,7 +111,7 @@ def iter_general_journal_csv(entries: Iterable[st.JournalEntry]) -> Iterable[str
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(JOURNAL_CSV_HEADER)
     for i, row in enumerate(journal_csv_rows(entries), start=1):
-        w.writerow(row)
+        w.writerow([safe_cell(v) for v in row])
         if i % 500 == 0:
             yield buf.getvalue()
             buf.seek(0)

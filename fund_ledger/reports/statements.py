@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 from sqlalchemy import and_, case, func, literal, select
@@ -666,6 +666,20 @@ APPROVED_OR_LATER = ("approved", "paid", "acknowledged")
 PAID_OR_LATER = ("paid", "acknowledged")
 
 
+LOCAL_OFFSET = timedelta(hours=8)
+"""Asia/Shanghai (no daylight saving): the register's days are the fund's days, its moments are kept in UTC."""
+
+
+def _local_day(utc_text: str) -> date:
+    """The fund's calendar day of a moment recorded as ISO 8601 UTC text (``2026-12-31T17:00:00.000000Z``)."""
+    return (datetime.fromisoformat(utc_text[:19]) + LOCAL_OFFSET).date()
+
+
+def _utc_start(day: date) -> str:
+    """The UTC text at which the fund's ``day`` begins (the day before, 16:00), to compare recorded moments with."""
+    return (datetime.combine(day, datetime.min.time()) - LOCAL_OFFSET).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def grant_register(session: Session, start: date, end: date, fund_id: int | None = None) -> GrantRegister:
     """Disbursement requests submitted in the period or paid in it, with the date of each step."""
     check_period(start, end)
@@ -678,12 +692,11 @@ def grant_register(session: Session, start: date, end: date, fund_id: int | None
                    .correlate(g).scalar_subquery())
     returned = (select(func.coalesce(func.sum(r.returned), 0)).where(r.disbursement_id == g.id, r.status == "received")
                 .correlate(g).scalar_subquery())
-    submitted_day = func.substr(g.submitted_at, 1, 10)
     q = (select(g.id, o.name, g.fund_code, f.name, g.purpose, g.status, g.submitted_at, g.amount, approved_at,
                 g.paid_on, pe.year, pe.year_seq, g.acknowledged_on, reported_at, returned)
          .join(o, o.id == g.organisation_id).join(f, f.code == g.fund_code)
          .outerjoin(pe, pe.id == g.payment_entry_id)
-         .where(((submitted_day >= start.isoformat()) & (submitted_day <= end.isoformat()))
+         .where(((g.submitted_at >= _utc_start(start)) & (g.submitted_at < _utc_start(end + timedelta(days=1))))
                 | (and_(g.paid_on >= start, g.paid_on <= end)))
          .order_by(g.submitted_at, g.id))
     if fund is not None:
@@ -692,12 +705,12 @@ def grant_register(session: Session, start: date, end: date, fund_id: int | None
     for (i, org, fcode, fname, purpose, status, submitted_at, amount, approved, paid_on, pyear, pseq, ack,
          reported, back) in session.execute(q):
         rows.append(GrantRow(
-            i, org, fcode, fname, purpose, status, date.fromisoformat(submitted_at[:10]), int(amount),
-            date.fromisoformat(approved[:10]) if approved and status in APPROVED_OR_LATER else None,
+            i, org, fcode, fname, purpose, status, _local_day(submitted_at), int(amount),
+            _local_day(approved) if approved and status in APPROVED_OR_LATER else None,
             int(amount) if status in APPROVED_OR_LATER else 0,
             repo.as_date(paid_on) if paid_on else None, int(amount) if status in PAID_OR_LATER else 0,
             format_number(pyear, pseq) if pyear is not None else None, repo.as_date(ack) if ack else None,
-            date.fromisoformat(reported[:10]) if reported else None, int(back or 0)))
+            _local_day(reported) if reported else None, int(back or 0)))
     return GrantRegister(start, end, fund, tuple(rows), digest(session))
 
 

@@ -302,7 +302,7 @@ def refund_donation(session: Session, actor: Actor, donation_id: int, reason: st
     _require_manager(actor)
     donation = get_donation(session, donation_id)
     entry = repo.get_entry(session, donation.entry_id)
-    reversal = reverse_entry(session, actor, entry.number, reason, accounting_date=on, today=today)
+    reversal = reverse_entry(session, actor, entry.number, reason, accounting_date=on, today=today, by_owner=True)
     audit.record(session, actor, "donation.refund", object_type="donation", object_id=donation.id,
                  detail={"reason": reason, "entry": reversal.number})
     return reversal

@@ -57,3 +57,9 @@ def from_ledger_errors(errors: Iterable[LedgerError]) -> ServiceError:
     if rule is not None and all(e.code != "invalid" for e in errors):
         return RuleBroken(detail, by_field, rule)
     return InvalidInput(detail, by_field)
+
+
+class TooBusy(ServiceError):
+    """Too many requests of a costly kind, from this address or at once: try again later (429)."""
+
+    status = 429

@@ -114,9 +114,27 @@ def find_entry(session: Session, number: str) -> Entry:
     return entry
 
 
+def owning_record(session: Session, seq: int) -> str | None:
+    """What a gift, a grant payment or a grant return owns this entry, if anything (``donation 3``...)."""
+    from ..db import models as m
+    from sqlalchemy import select
+
+    for what, column, ident in (("donation", m.Donation.entry_id, m.Donation.id),
+                                ("disbursement", m.Disbursement.payment_entry_id, m.Disbursement.id),
+                                ("use report", m.DisbursementReport.return_entry_id, m.DisbursementReport.id)):
+        found = session.scalar(select(ident).where(column == seq).limit(1))
+        if found is not None:
+            return f"{what} {found}"
+    return None
+
+
 def reverse_entry(session: Session, actor: Actor, number: str, reason: str, *,
-                  accounting_date: date | None = None, today: date | None = None) -> Entry:
-    """Post the entry that undoes entry ``number``: the same lines, sides swapped, pointing back to it."""
+                  accounting_date: date | None = None, today: date | None = None, by_owner: bool = False) -> Entry:
+    """Post the entry that undoes entry ``number``: the same lines, sides swapped, pointing back to it.
+
+    An entry a gift, a grant payment or a grant return owns is reversed only through that record's own
+    step (a refund), ``by_owner``: reversed alone, the record would go on saying the money moved.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("a reason for the reversal is required", {"reason": ["required"]})
@@ -127,6 +145,11 @@ def reverse_entry(session: Session, actor: Actor, number: str, reason: str, *,
     done = repo.reversed_by(session, original.seq)
     if done is not None:
         raise Conflict(f"entry {number} was already reversed", code="already_reversed")
+    owner = None if by_owner else owning_record(session, original.seq)
+    if owner is not None:
+        raise RuleBroken(f"entry {number} belongs to {owner}: correct it there (a gift is refunded, a grant's "
+                         f"money comes back with its use report), so the record and the books stay in step",
+                         code="owned_entry")
     today = today or local_today()
     draft = EntryDraft(
         accounting_date=accounting_date or today, code=EntryCode.REVERSAL,

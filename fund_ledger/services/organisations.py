@@ -1,6 +1,8 @@
 """Grantee organisations (受助机构)."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,7 +50,7 @@ def update_bank_account(session: Session, actor: Actor, organisation_id: int, *,
     errors: dict[str, list[str]] = {}
     if not bank_name or len(bank_name) > 100:
         errors["bank_name"] = ["the bank and branch, 1 to 100 characters"]
-    if not account.isdigit() or not 8 <= len(account) <= 30:
+    if not re.fullmatch(r"[0-9]{8,30}", account):
         errors["bank_account"] = ["8 to 30 digits"]
     if errors:
         raise InvalidInput("the bank account is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)

@@ -17,7 +17,7 @@ from .errors import Conflict, Forbidden, InvalidInput, RuleBroken
 from .ledger import local_today
 from .verify import period_seal
 
-PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+PERIOD_RE = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")  # ASCII digits only: \d would take ２０２６ too
 
 
 def period_bounds(period: str) -> tuple[date, date]:
@@ -25,6 +25,8 @@ def period_bounds(period: str) -> tuple[date, date]:
     if not match:
         raise InvalidInput(f"{period!r} is not a month written YYYY-MM", {"period": ["expected YYYY-MM"]})
     year, month = int(match[1]), int(match[2])
+    if not 2000 <= year <= 9998:
+        raise InvalidInput(f"{period}: the books hold months from 2000-01 on", {"period": ["a month from 2000-01 on"]})
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
@@ -51,7 +53,7 @@ def close_period(session: Session, actor: Actor, period: str, *, today: date | N
     return row
 
 
-YEAR_RE = re.compile(r"^(\d{4})$")
+YEAR_RE = re.compile(r"^([0-9]{4})$")
 
 
 def close_year(session: Session, actor: Actor, year: str, *, today: date | None = None) -> list[m.Period]:
@@ -85,7 +87,7 @@ def month_of(day: date) -> str:
 def _months_between(first: str, last: str) -> list[str]:
     year, month = int(first[:4]), int(first[5:])
     out = []
-    while f"{year:04d}-{month:02d}" <= last:
+    while f"{year:04d}-{month:02d}" <= last and year <= 9999:
         out.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return out

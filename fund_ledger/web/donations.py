@@ -18,6 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
 
+from ..api.fields import ISO_DATE
 from ..app import db_session
 from ..db import models as m
 from ..i18n import bi, language, t
@@ -210,7 +211,7 @@ def _date_field(errors: dict, name: str, value: str, *, required: bool = True) -
             errors[name] = ["required"]
         return None
     try:
-        if len(value) != 10:
+        if not ISO_DATE.fullmatch(value):
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:

@@ -34,7 +34,7 @@ def export_journal(fmt: str):
     if request.args.get("through"):
         text = request.args["through"]
         try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
                 raise ValueError(text)
             through = date.fromisoformat(text)
         except ValueError:

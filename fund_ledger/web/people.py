@@ -57,7 +57,7 @@ MESSAGES_ZH = {
     "Must be one of: ok, denied, failed, error.": "必须是 ok、denied、failed、error 之一",
 }
 
-DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_ONLY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 DETAIL_SHOWN = 80
 """Characters of an audit record's detail shown in the table (the whole of it is in the tooltip)."""
 

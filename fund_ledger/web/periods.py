@@ -39,7 +39,7 @@ MESSAGES_ZH.update({
     "not a PDF": "不是 PDF 文件",
     "too large": "文件过大",
 })
-PERIOD_OR_YEAR = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
+PERIOD_OR_YEAR = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$")
 
 
 def _is_manager() -> bool:
@@ -100,7 +100,7 @@ def close_period():
 @access(*BOOK_READERS)
 def audit_reports():
     session = db_session()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10**9)
     items, total = reports_svc.list_reports(session, page=page, per_page=50)
     closed = [r for r in periods_svc.list_months(session) if r["status"] == "closed"]
     current = {r["period"]: reports_svc.current_report(session, r["period"]) for r in closed} if _is_manager() else {}
@@ -116,7 +116,7 @@ def issue_audit_report():
     try:
         replaces = None
         if form["replaces"]:
-            if not form["replaces"].isdigit() or not 0 < int(form["replaces"]) <= 2**31 - 1:
+            if not re.fullmatch(r"[0-9]{1,10}", form["replaces"]) or not 0 < int(form["replaces"]) <= 2**31 - 1:
                 raise InvalidInput("replaces must be a report number", {"replaces": ["a report number"]})
             replaces = int(form["replaces"])
         row = reports_svc.issue_report(session, current_actor(), form["period"], replaces=replaces,
@@ -155,11 +155,15 @@ def verify_audit_report():
         upload = request.files.get("file")
         data = upload.stream.read(reports_svc.MAX_UPLOAD + 1) if upload is not None and upload.filename else None
         data = reports_svc.check_upload(data)
-        session = read_session(current_app.extensions["fund_ledger.engine"])
-        try:
-            result = reports_svc.verify_upload(session, data)
-        finally:
-            session.close()
+        from ..security import client_address
+        from ..throttle import verify_guard
+
+        with verify_guard().run(client_address()):  # it re-reads the whole ledger: a few per address, one at a time
+            session = read_session(current_app.extensions["fund_ledger.engine"])
+            try:
+                result = reports_svc.verify_upload(session, data)
+            finally:
+                session.close()
     except ServiceError as err:
         return render_template("web/periods/verify.html", result=None, error=err.detail), err.status
     from .grants import att  # the attachments' file-name cleaner: the name is shown, never used as a path

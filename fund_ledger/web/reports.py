@@ -27,6 +27,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from sqlalchemy import select
 
 from ..api.reports import download, report_response
+from ..api.fields import ISO_DATE
 from ..app import db_session
 from ..db import models as m
 from ..ledger.statements import format_percent
@@ -55,7 +56,7 @@ def _date(name: str) -> date | None:
     if not value:
         return None
     try:
-        if len(value) != 10:
+        if not ISO_DATE.fullmatch(value):
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:
@@ -189,9 +190,18 @@ class PdfJobs:
         return job if job is not None and secrets.compare_digest(job.owner, owner) else None
 
     def _forget_old(self) -> None:
+        """Drop finished jobs after JOB_KEPT, and beyond the newest JOBS_PER_USER finished ones of each user,
+        so finished PDFs cannot pile up in memory however many are asked for."""
         now = time.monotonic()
         for key in [k for k, j in self._jobs.items() if j.done and now - j.asked > JOB_KEPT]:
             del self._jobs[key]
+        finished: dict[str, list[PdfJob]] = {}
+        for j in sorted(self._jobs.values(), key=lambda j: j.asked, reverse=True):
+            if j.done:
+                finished.setdefault(j.owner, []).append(j)
+        for owned in finished.values():
+            for j in owned[JOBS_PER_USER:]:
+                del self._jobs[j.id]
 
     @staticmethod
     def _run(job: PdfJob, render) -> None:

@@ -70,35 +70,46 @@ def test_one_entry_by_number_or_404(auditor):
 
 def test_a_manager_reverses_an_entry_once_and_a_retry_with_the_key_moves_nothing(app, api, auditor):
     before = count(app, "entries")
-    first = api.post("/entries/2026-000002/reverse", {"reason": "记错基金"}, key="rev-1")
+    first = api.post("/entries/2026-000012/reverse", {"reason": "记错基金"}, key="rev-1")
     assert first.status_code == 201, first.get_json()
     reversal = first.get_json()
-    assert reversal["code"] == "reversal" and reversal["reverses"] == "2026-000002"
+    assert reversal["code"] == "reversal" and reversal["reverses"] == "2026-000012"
     assert "记错基金" in reversal["memo"]
-    assert [(p["debit"], p["credit"]) for p in reversal["postings"]] == [("0.00", "5000.00"), ("5000.00", "0.00")]
-    again = api.post("/entries/2026-000002/reverse", {"reason": "记错基金"}, key="rev-1")
+    assert [(p["debit"], p["credit"]) for p in reversal["postings"]] == [("0.00", "120.00"), ("120.00", "0.00")]
+    again = api.post("/entries/2026-000012/reverse", {"reason": "记错基金"}, key="rev-1")
     assert again.status_code == 201 and again.get_json() == reversal
     assert count(app, "entries") == before + 1
-    assert_problem(api.post("/entries/2026-000002/reverse", {"reason": "另一个原因"}, key="rev-1"), 409, "Idempotency-Key")
-    assert_problem(api.post("/entries/2026-000002/reverse", {"reason": "again"}, key="rev-2"), 409)
+    assert_problem(api.post("/entries/2026-000012/reverse", {"reason": "另一个原因"}, key="rev-1"), 409, "Idempotency-Key")
+    assert_problem(api.post("/entries/2026-000012/reverse", {"reason": "again"}, key="rev-2"), 409)
     assert_problem(api.post(f"/entries/{reversal['number']}/reverse", {"reason": "x"}), 422)
-    assert auditor.get("/entries/2026-000002").get_json()["reversed_by"] == reversal["number"]
+    assert auditor.get("/entries/2026-000012").get_json()["reversed_by"] == reversal["number"]
     assert count(app, "entries") == before + 1
 
 
 @pytest.mark.parametrize("body, field", [({}, "reason"), ({"reason": ""}, "reason"), ({"reason": "x" * 301}, "reason"),
                                          ({"reason": "x", "on": "2026/11/01"}, "on")])
 def test_a_reversal_needs_a_reason_and_a_real_date(api, body, field):
-    assert_problem(api.post("/entries/2026-000002/reverse", body), 400, field)
+    assert_problem(api.post("/entries/2026-000012/reverse", body), 400, field)
 
 
 def test_reversing_into_a_closed_month_is_refused(api):
     assert api.post("/periods/2026-10/close").status_code == 201
-    assert_problem(api.post("/entries/2026-000002/reverse", {"reason": "x", "on": "2026-10-15"}), 422)
+    assert_problem(api.post("/entries/2026-000012/reverse", {"reason": "x", "on": "2026-10-15"}), 422)
+
+
+def test_an_entry_a_gift_or_grant_owns_is_corrected_through_it_not_reversed_alone(app, api):
+    """The demo's 2026-000002 is 王秀兰's gift and 2026-000009 the payment to 筑仁成长: reversed alone, the gift or
+    the grant would go on saying the money moved. Refunds and use reports do it, in step."""
+    before = count(app, "entries")
+    for number, owner in (("2026-000002", "donation"), ("2026-000009", "disbursement")):
+        response = api.post(f"/entries/{number}/reverse", {"reason": "x"})
+        assert_problem(response, 422)
+        assert owner in response.get_json()["detail"]
+    assert count(app, "entries") == before
 
 
 def test_auditors_read_but_do_not_reverse_or_close(app, auditor):
-    assert auditor.post("/entries/2026-000002/reverse", {"reason": "x"}).status_code == 403
+    assert auditor.post("/entries/2026-000012/reverse", {"reason": "x"}).status_code == 403
     assert auditor.post("/periods/2026-09/close").status_code == 403
 
 
@@ -133,3 +144,9 @@ def test_closing_a_year_closes_its_open_months_in_order(app, api, auditor):
     assert_problem(api.post("/periods/2026/close"), 422)
     assert auditor.get("/periods", per_page=200).get_json()["total"] == 12 + 11  # 2025-01 .. 2026-11
     assert sql(app, "SELECT count(*) FROM audit_log WHERE action = 'period.close'")[0][0] == 12
+
+
+@pytest.mark.parametrize("period", ["0000-01", "1999-12", "2026-13", "２０２６-01"])
+def test_a_month_the_books_cannot_hold_is_a_400(api, period):
+    assert_problem(api.post(f"/periods/{period}/close"), 400)
+    assert_problem(api.post("/audit-reports", {"period": period}), 400)

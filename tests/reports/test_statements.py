@@ -406,3 +406,12 @@ def test_fit_keeps_columns_aligned():
     cut = render.fit("张店区女企业家协会捐赠爱力量（银行转账）", 12)
     assert render.display_width(cut) == 12 and cut.rstrip().endswith("…")
     assert render.fit("1,000.00", 10, right=True) == "  1,000.00"
+
+
+def test_the_grant_register_keeps_the_funds_calendar_days():
+    """A request made at 07:30 on 1 January in Zibo is recorded at 23:30 UTC on 31 December: it belongs to
+    the new year's register, on 1 January."""
+    assert st._local_day("2026-12-31T23:30:00.000000Z") == date(2027, 1, 1)
+    assert st._local_day("2027-01-01T15:59:59.999999Z") == date(2027, 1, 1)
+    assert st._utc_start(date(2027, 1, 1)) == "2026-12-31T16:00:00"
+    assert "2026-12-31T23:30:00.000000Z" >= st._utc_start(date(2027, 1, 1))  # compared as the database does

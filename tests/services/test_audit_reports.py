@@ -117,6 +117,16 @@ def test_the_bundle_numbers_its_pages_as_one_file(api, tmp_path):
         assert f"第{number}页/共{len(pages)}页" in "".join(text.split()), (number, text[-300:])
 
 
+def test_an_anonymous_visitor_cannot_keep_the_ledger_verifying(app, api, client):
+    """Each check re-reads the whole ledger: a few per address in ten minutes, then 429, and nothing else."""
+    issued_report(api)
+    pdf = api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers).data
+    app.extensions.pop("fund_ledger.verify_guard", None)
+    app.config["VERIFY_PER_ADDRESS"] = 2
+    assert [upload(client, pdf).status_code for _ in range(2)] == [200, 200]
+    assert_problem(upload(client, pdf), 429)
+
+
 def test_a_rewritten_chain_is_caught_by_the_printed_head(app, api, client):
     """An attacker who also recomputes the hashes after the change, and the period's stored seal, fools
     verify, but not the digest printed in the report: the head no longer has the printed hash."""
