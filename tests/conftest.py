@@ -79,22 +79,108 @@ def pg_template(pg_admin):
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+class _PgPool:
+    """Fresh test databases made ahead and used ones dropped behind, by one background thread.
+
+    Creating or dropping a PostgreSQL database waits on the disk (fsync) for about half a second; made one
+    by one in each test's set-up and tear-down that was most of the suite's time. The thread keeps two
+    copies of each template ready and drops used databases while the tests run. Each test still gets a
+    database no other test touched.
+    """
+
+    READY = 2
+
+    def __init__(self, admin):
+        import queue
+        import threading
+
+        self._admin = admin
+        self._ready: dict[str, queue.Queue] = {}
+        self._drops: queue.Queue = queue.Queue()
+        self._wanted = queue.Queue()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="pg-pool", daemon=True)
+        self._thread.start()
+
+    def _make(self, template: str) -> None:
+        name = f"fl_test_{_run_id}_{next(_counter)}"
+        with self._admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        self._ready[template].put(name)
+
+    def _work(self) -> None:
+        import queue
+
+        while not self._stop.is_set():
+            try:  # a test waiting for a database goes first, then keeping the pools full, then dropping
+                template = self._wanted.get_nowait()
+                self._make(template)
+                continue
+            except queue.Empty:
+                pass
+            with self._lock:
+                short = [t for t, q in self._ready.items() if q.qsize() < self.READY]
+            if short:
+                self._make(short[0])
+                continue
+            try:
+                name = self._drops.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            with self._admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def take(self, template: str) -> str:
+        import queue
+
+        with self._lock:
+            if template not in self._ready:
+                self._ready[template] = queue.Queue()
+        try:
+            return self._ready[template].get_nowait()
+        except queue.Empty:
+            self._wanted.put(template)
+            return self._ready[template].get(timeout=120)
+
+    def drop_later(self, name: str) -> None:
+        self._drops.put(name)
+
+    def close(self) -> list[str]:
+        """Stop the thread; every database it made or was given back, to drop."""
+        self._stop.set()
+        self._thread.join(timeout=60)
+        left = []
+        for q in (*self._ready.values(), self._drops):
+            while not q.empty():
+                left.append(q.get_nowait())
+        return left
+
+
+@pytest.fixture(scope="session")
+def pg_pool(pg_admin, pg_template, pg_demo_template):
+    """(After both templates, so that it stops before they are dropped.)"""
+    pool = _PgPool(pg_admin)
+    yield pool
+    for name in pool.close():
+        with pg_admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def db_url(request, tmp_path):
     """A fresh, initialised database (chart of accounts and general fund, no entries)."""
+    demo = "demo_db" in request.fixturenames  # then a copy of the demo ledger, loaded once per run
     if request.param == "sqlite":
         path = tmp_path / "ledger.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        shutil.copyfile(request.getfixturevalue("sqlite_demo_template" if demo else "sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    admin = request.getfixturevalue("pg_admin")
-    template = request.getfixturevalue("pg_template")
-    name = f"fl_test_{_run_id}_{next(_counter)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    pool = request.getfixturevalue("pg_pool")
+    template = request.getfixturevalue("pg_demo_template" if demo else "pg_template")
+    name = pool.take(template)
     yield _pg_url(name)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    pool.drop_later(name)
 
 
 @pytest.fixture
@@ -127,13 +213,38 @@ def today():
 DEMO_PASSWORD = "aililiang-2026"
 
 
-@pytest.fixture
-def demo_db(db_url, engine):
-    """A database holding the demo story and its users (admin, manager, manager2, zhuren, auditor)."""
+def _load_demo(url: str) -> None:
     from fund_ledger.services.demo import load_demo
 
+    engine = create_db_engine(url)
     with write_session(engine) as s, s.begin():
         load_demo(s, today=TODAY)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template, tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo_template") / "demo.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    _load_demo(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_admin, pg_template):
+    name = f"fl_demo_template_{_run_id}"
+    with pg_admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    _load_demo(_pg_url(name))
+    yield name
+    with pg_admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def demo_db(db_url):
+    """A database holding the demo story and its users (admin, manager, manager2, zhuren, auditor): a copy of
+    the demo ledger loaded once per run (``db_url`` copies it instead of the empty ledger for such tests)."""
     return db_url
 
 

@@ -112,3 +112,35 @@ def test_create_user_reads_the_password_from_stdin(run, monkeypatch):
     orphan = CliRunner().invoke(main, ["create-user", "grantee1", "--role", "grantee", "--password-stdin"],
                                 input="a-long-enough-secret\n")
     assert orphan.exit_code == 1 and "organisation" in orphan.output
+
+
+def test_every_statement_from_the_command_line(run, demo, tmp_path):
+    """``fund-ledger report NAME`` for each report of the catalogue; bad input exits non-zero naming it."""
+    import csv
+    import io
+    import json
+
+    from fund_ledger.reports.catalogue import REPORTS
+
+    args = {"fund-statement": ["--fund", "AILILIANG"], "account-ledger": ["--account", "1002"]}
+    for name in REPORTS:
+        result = run("report", name, *args.get(name, []), "--format", "json")
+        assert result.exit_code == 0, (name, result.output)
+        assert json.loads(result.output)["ledger"]["entries"] == 12
+    activities = run("report", "activities", "--from", "2026-09-01", "--to", "2026-09-30")
+    rows = {r["line"]: r for r in csv.DictReader(io.StringIO(activities.output))}
+    assert rows["donations"]["total"] == "126288.50"  # September's gifts: 100,000 + 5,000 + 20,000 + 1,288.50
+    pdf = tmp_path / "fp.pdf"
+    assert run("report", "financial-position", "--format", "pdf", "-o", str(pdf)).exit_code == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert run("report", "no-such-report").exit_code != 0
+    bad = run("report", "general-journal", "--from", "2026-12-01", "--to", "2026-01-01")
+    assert bad.exit_code == 1 and "after it ends" in bad.output
+    assert run("report", "fund-statement", "--fund", "NOPE").exit_code == 1
+
+
+def test_export_through_a_date_leaves_later_entries_out(run, demo):
+    whole = run("export", "--format", "ledger").output
+    september = run("export", "--format", "ledger", "--through", "2026-09-30").output
+    assert whole.count("\n2026-") == 12 and september.count("\n2026-") == 4
+    assert all(line[:10] <= "2026-09-30" for line in september.splitlines() if line.startswith("2026-"))
