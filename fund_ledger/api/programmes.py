@@ -93,6 +93,16 @@ def _programme_json(session, row: m.GrantProgramme) -> dict:
             "organisation_ids": [o.id for o in prog.members(session, row.id)]}
 
 
+def attachment_response(a: m.DisbursementAttachment):
+    """An attachment as a download, never shown by the browser as a page (the pages' download uses it too)."""
+    response = send_file(io.BytesIO(bytes(a.data)), mimetype=a.content_type, as_attachment=True,
+                         download_name=a.filename, etag=a.sha256, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @blp.route("/disbursements/<int:disbursement_id>/attachments", methods=["POST"])
 @blp.response(201, AttachmentOut)
 @access("grantee", "manager")
@@ -115,12 +125,7 @@ def post_attachment(disbursement_id: int):
 @blp.response(200, description="the file, as a download")
 @access("grantee", "manager", "auditor")
 def get_attachment(disbursement_id: int, attachment_id: int):
-    a = att.get_attachment(db_session(), current_actor(), disbursement_id, attachment_id)
-    response = send_file(io.BytesIO(bytes(a.data)), mimetype=a.content_type, as_attachment=True,
-                         download_name=a.filename, etag=a.sha256, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(att.get_attachment(db_session(), current_actor(), disbursement_id, attachment_id))
 
 
 @blp.route("/disbursements/<int:disbursement_id>/report", methods=["POST"])

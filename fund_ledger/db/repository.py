@@ -15,6 +15,15 @@ from ..ledger.entries import Entry, EntryCode, Posting
 from . import models as m
 
 
+MAX_ID = 2**31 - 1
+"""Row ids are 32-bit integer columns: a larger number names nothing and must not reach the database."""
+
+
+def is_row_id(value) -> bool:
+    """A row id that could exist: an int (not a bool) from 1 to MAX_ID."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 def utc_now_text() -> str:
     """The moment, as entries record it: ISO 8601 UTC with microseconds."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

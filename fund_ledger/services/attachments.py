@@ -87,7 +87,7 @@ def add_attachment(session: Session, actor: Actor, disbursement_id: int, *, file
     if report_id is None and row.status in (REJECTED, CANCELLED):
         raise RuleBroken(f"a request that is {row.status} takes no more attachments", code="wrong_state")
     if report_id is not None:
-        report = session.get(m.DisbursementReport, report_id) if isinstance(report_id, int) else None
+        report = session.get(m.DisbursementReport, report_id) if repo.is_row_id(report_id) else None
         if report is None or report.disbursement_id != row.id:
             raise InvalidInput(f"no use report {report_id} on this request", {"report_id": ["not found"]})
         if report.status != "submitted" or row.status not in (PAID, ACKNOWLEDGED):
@@ -121,7 +121,7 @@ def get_attachment(session: Session, actor: Actor, disbursement_id: int, attachm
     from .errors import NotFound
 
     row = get_disbursement(session, actor, disbursement_id)
-    att = session.get(m.DisbursementAttachment, attachment_id) if isinstance(attachment_id, int) else None
+    att = session.get(m.DisbursementAttachment, attachment_id) if repo.is_row_id(attachment_id) else None
     if att is None or att.disbursement_id != row.id:
         raise NotFound(f"no attachment {attachment_id} on request {disbursement_id}")
     return att

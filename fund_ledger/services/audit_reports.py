@@ -130,7 +130,7 @@ def issue_report(session: Session, actor: Actor, period: str, *, replaces: int |
 
 
 def get_report(session: Session, report_id: int) -> m.AuditReport:
-    row = session.get(m.AuditReport, report_id) if 0 < report_id <= 2**31 - 1 else None
+    row = session.get(m.AuditReport, report_id) if repo.is_row_id(report_id) else None
     if row is None:
         raise NotFound(f"no audit report {report_id}")
     return row
@@ -188,7 +188,7 @@ def verify_upload(session: Session, data: bytes) -> dict:
               "sha256": digest, "claimed": claimed, "problems": []}
     if row is None:
         issued = None
-        if claimed is not None and 0 < claimed["report_id"] <= 2**31 - 1:
+        if claimed is not None and repo.is_row_id(claimed["report_id"]):
             issued = session.get(m.AuditReport, claimed["report_id"])
         if claimed is None:
             result["problems"].append("this file is not an audit report of this ledger: it carries no digest")
@@ -285,7 +285,7 @@ def gift_proof(session: Session, report_id: int, code: str) -> dict:
     """The inclusion proof of the gift with verification ``code`` in audit report ``report_id``, checked here
     against the stored root. A wrong code, an unknown report and a gift outside the report are one 404."""
     donation = donation_by_code(session, code)
-    row = session.get(m.AuditReport, report_id) if isinstance(report_id, int) and 0 < report_id <= 2**31 - 1 else None
+    row = session.get(m.AuditReport, report_id) if repo.is_row_id(report_id) else None
     if donation is None or row is None or not _in_report(session, row, donation):
         raise NotFound(NO_PROOF)
     return _proof(session, row, donation)

@@ -35,7 +35,7 @@ def dual_approval_above() -> int:
 
 def get_disbursement(session: Session, actor: Actor, disbursement_id: int) -> m.Disbursement:
     """The request, if this actor may see it; a grantee asking for another organisation's gets NotFound."""
-    row = session.get(m.Disbursement, disbursement_id) if isinstance(disbursement_id, int) else None
+    row = session.get(m.Disbursement, disbursement_id) if repo.is_row_id(disbursement_id) else None
     if row is None or (actor.role == "grantee" and row.organisation_id != actor.organisation_id):
         raise NotFound(f"no disbursement {disbursement_id}")
     if actor.role not in ("grantee", "manager", "auditor", "system"):

@@ -30,13 +30,6 @@ KINDS = {"person": "个人", "organisation": "单位"}
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud or typed from paper
 PHONE_RE = re.compile(r"^[0-9+\- ()]{0,32}$")
 EMAIL_RE = re.compile(r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$")
-MAX_ID = 2**31 - 1
-"""The largest row id the integer id columns hold: a bigger one names nothing and never reaches the database."""
-
-
-def _is_id(value) -> bool:
-    """A row id that could exist: an int (not a bool) from 1 to MAX_ID."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def _require_manager(actor: Actor) -> None:
@@ -94,7 +87,7 @@ def create_donor(session: Session, actor: Actor, *, name: str, kind: str, phone:
 
 
 def get_donor(session: Session, donor_id: int) -> m.Donor:
-    donor = session.get(m.Donor, donor_id) if _is_id(donor_id) else None
+    donor = session.get(m.Donor, donor_id) if repo.is_row_id(donor_id) else None
     if donor is None:
         raise NotFound(f"no donor {donor_id}")
     return donor
@@ -106,7 +99,7 @@ def find_fund(session: Session, ref) -> m.Fund:
     if isinstance(ref, bool):
         fund = None
     elif isinstance(ref, int):
-        fund = session.scalar(q.where(m.Fund.id == ref)) if _is_id(ref) else None
+        fund = session.scalar(q.where(m.Fund.id == ref)) if repo.is_row_id(ref) else None
     else:
         text = str(ref or "").strip()
         fund = session.scalar(q.where((m.Fund.code == text) | (m.Fund.name == text)))
@@ -147,8 +140,8 @@ class _Lookups:
 
     def __init__(self, session: Session, gifts: list[Gift]):
         # only ids the columns can hold reach the database: 10**30 would overflow it, True would mean 1
-        donor_ids = {g.donor_id for g in gifts if _is_id(g.donor_id)}
-        pledge_ids = {g.pledge_id for g in gifts if _is_id(g.pledge_id)}
+        donor_ids = {g.donor_id for g in gifts if repo.is_row_id(g.donor_id)}
+        pledge_ids = {g.pledge_id for g in gifts if repo.is_row_id(g.pledge_id)}
         self.donors: dict[int, m.Donor] = {}
         ids = sorted(donor_ids)
         for i in range(0, len(ids), 500):
@@ -160,10 +153,10 @@ class _Lookups:
             if pledge_ids else {}
 
     def donor(self, ref) -> m.Donor | None:
-        return self.donors.get(ref) if _is_id(ref) else None
+        return self.donors.get(ref) if repo.is_row_id(ref) else None
 
     def pledge(self, ref) -> m.Pledge | None:
-        return self.pledges.get(ref) if _is_id(ref) else None
+        return self.pledges.get(ref) if repo.is_row_id(ref) else None
 
     def fund(self, ref) -> m.Fund | None:
         if isinstance(ref, bool):
@@ -285,7 +278,7 @@ def _new_code() -> str:
 
 
 def get_donation(session: Session, donation_id: int) -> m.Donation:
-    donation = session.get(m.Donation, donation_id) if _is_id(donation_id) else None
+    donation = session.get(m.Donation, donation_id) if repo.is_row_id(donation_id) else None
     if donation is None:
         raise NotFound(f"no donation {donation_id}")
     return donation

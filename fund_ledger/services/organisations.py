@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import models as m
-from ..db.repository import utc_now_text
+from ..db.repository import is_row_id, utc_now_text
 from ..ledger.credit_code import credit_code_error
 from . import audit
 from .actor import Actor
@@ -42,7 +42,7 @@ def update_bank_account(session: Session, actor: Actor, organisation_id: int, *,
     """Record where an organisation's grants are paid (seen by managers and auditors only)."""
     if actor.role not in ("manager", "system"):
         raise Forbidden("only a fund manager records bank accounts")
-    org = session.get(m.Organisation, organisation_id) if type(organisation_id) is int and 0 < organisation_id < 2**31 else None
+    org = session.get(m.Organisation, organisation_id) if is_row_id(organisation_id) else None
     if org is None:
         raise NotFound(f"no organisation {organisation_id}")
     bank_name = bank_name.strip() if isinstance(bank_name, str) else ""

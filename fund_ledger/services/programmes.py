@@ -60,7 +60,7 @@ def create_programme(session: Session, actor: Actor, *, name: str, fund, budget:
     if len(description) > 2000:
         errors["description"] = ["at most 2000 characters"]
     orgs = list(dict.fromkeys(organisation_ids or []))
-    unknown = [o for o in orgs if type(o) is not int or not 0 < o < 2**31 or session.get(m.Organisation, o) is None]
+    unknown = [o for o in orgs if not repo.is_row_id(o) or session.get(m.Organisation, o) is None]
     if unknown:
         errors["organisation_ids"] = [f"no organisation {unknown[0]}"]
     if errors:
@@ -78,7 +78,7 @@ def create_programme(session: Session, actor: Actor, *, name: str, fund, budget:
 
 
 def get_programme(session: Session, programme_id: int) -> m.GrantProgramme:
-    row = session.get(m.GrantProgramme, programme_id) if type(programme_id) is int and 0 < programme_id < 2**31 else None
+    row = session.get(m.GrantProgramme, programme_id) if repo.is_row_id(programme_id) else None
     if row is None:
         raise NotFound(f"no programme {programme_id}")
     return row
@@ -88,7 +88,7 @@ def add_organisation(session: Session, actor: Actor, programme_id: int, organisa
     if actor.role not in ("manager", "system"):
         raise Forbidden("only a fund manager adds organisations to a programme")
     programme = get_programme(session, programme_id)
-    org = session.get(m.Organisation, organisation_id) if type(organisation_id) is int and 0 < organisation_id < 2**31 else None
+    org = session.get(m.Organisation, organisation_id) if repo.is_row_id(organisation_id) else None
     if org is None:
         raise InvalidInput(f"no organisation {organisation_id}", {"organisation_id": ["not found"]})
     if session.get(m.ProgrammeOrganisation, (programme.id, org.id)) is not None:

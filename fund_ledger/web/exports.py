@@ -4,11 +4,11 @@
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from flask import abort, render_template, request
 
+from ..api.fields import ISO_DATE
 from ..app import db_session
 from ..security import access
 from ..services.ledger import local_today
@@ -34,7 +34,7 @@ def export_journal(fmt: str):
     if request.args.get("through"):
         text = request.args["through"]
         try:
-            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            if not ISO_DATE.fullmatch(text):
                 raise ValueError(text)
             through = date.fromisoformat(text)
         except ValueError:

@@ -12,9 +12,10 @@ import json
 import uuid
 from datetime import date
 
-from flask import abort, redirect, render_template, request, send_file, url_for
+from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from ..api.programmes import attachment_response
 from ..app import db_session
 from ..db import models as m
 from ..db import repository as repo
@@ -372,14 +373,7 @@ def download_attachment(disbursement_id: int, attachment_id: int):
         a = att.get_attachment(db, current_actor(), row.id, attachment_id if attachment_id <= MAX_ID else -1)
     except NotFound:
         abort(404)
-    import io
-
-    response = send_file(io.BytesIO(bytes(a.data)), mimetype=a.content_type, as_attachment=True,
-                         download_name=a.filename, etag=a.sha256, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(a)
 
 
 def _amount_or_zero(errors: dict, name: str, value: str) -> int | None:
