@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, g
 from werkzeug.routing import IntegerConverter
 
+from . import clock
 from .config import INSTANCE_DIR, PROJECT_ROOT, database_url
 from .db.engine import create_db_engine, read_session, write_session
 
@@ -36,10 +37,14 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         # import are each checked against their own, smaller limit after that.
         MAX_CONTENT_LENGTH=int(os.environ.get("FUND_LEDGER_MAX_UPLOAD_MB", "32") or 32) * 1024 * 1024,
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
+        TODAY=os.environ.get("FUND_LEDGER_TODAY") or None,
         VERIFY_PER_ADDRESS=int(os.environ.get("FUND_LEDGER_VERIFY_PER_10_MIN", "10") or 10),
     )
     if test_config:
         app.config.update(test_config)
+    chosen = clock.clock_from_setting(app.config.get("CLOCK") or app.config.get("TODAY"))
+    if chosen is not None:  # the one clock (fund_ledger.clock): tests and rehearsals set "today"
+        clock.set_clock(chosen)
     proxies = int(os.environ.get("FUND_LEDGER_TRUSTED_PROXIES", "0") or 0)
     if proxies:  # behind nginx & co.: the client's address comes from X-Forwarded-For, set by that many proxies
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from functools import cache
@@ -9,6 +10,7 @@ from functools import cache
 import click
 from sqlalchemy.engine import Engine
 
+from . import clock
 from .config import database_url
 from .db.engine import create_db_engine, read_session, write_session
 from .db.schema import upgrade
@@ -185,11 +187,10 @@ def statement_command(name: str, as_of, start, end, fund: str | None, account: s
                       output: str | None) -> None:
     """A statement of the catalogue by its name (the callback of ``fund-ledger report NAME``)."""
     import json as json_
-    from datetime import UTC, datetime
 
     from .reports.catalogue import REPORTS, Query, build
     from .services.donations import find_fund
-    from .services.ledger import local_today
+    from .clock import local_today
 
     try:
         with read_session(engine()) as session, session.begin():
@@ -204,7 +205,7 @@ def statement_command(name: str, as_of, start, end, fund: str | None, account: s
             elif fmt == "csv":
                 out = kind.to_csv(data)
             else:
-                out = kind.to_pdf(data, generated_by="fund-ledger", generated_at=datetime.now(UTC))
+                out = kind.to_pdf(data, generated_by="fund-ledger", generated_at=clock.now())
     except (ServiceError, ValueError) as err:
         if isinstance(err, ValueError):
             raise click.BadParameter(str(err)) from None
@@ -271,7 +272,21 @@ COMMANDS = [init_command, demo_command, create_user_command, verify_command, rep
             import_group]
 
 
+def _set_today(ctx, param, value):
+    """``--today``: the date the command treats as today (the one clock; see ``fund_ledger.clock``)."""
+    try:
+        chosen = clock.clock_from_setting(value if value is not None else os.environ.get("FUND_LEDGER_TODAY"))
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+    if chosen is not None:
+        clock.set_clock(chosen)
+    return value
+
+
 @click.group()
+@click.option("--today", callback=_set_today, expose_value=False, is_eager=True, metavar="YYYY-MM-DD",
+              help="Treat this date (Beijing time) as today: for rehearsals and checks; default the real date "
+                   "(or FUND_LEDGER_TODAY).")
 def main() -> None:
     """Fund Ledger: the books of a charitable fund (妇女儿童事业发展基金)."""
 

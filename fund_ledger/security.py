@@ -7,13 +7,14 @@ cross-site request cannot ride on a logged-in browser.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
+from . import clock
 from .services.actor import NOBODY, Actor
 
 PUBLIC = "public"
@@ -153,7 +154,7 @@ def _session_expired() -> bool:
     started = session.get("login_at")
     if not current_user.is_authenticated or started is None:
         return False
-    return datetime.now(UTC) - datetime.fromisoformat(started) > SESSION_MAX
+    return clock.now() - datetime.fromisoformat(started) > SESSION_MAX
 
 
 def _enforce_access():

@@ -13,12 +13,13 @@ os.environ["FUND_LEDGER_CHEAP_PASSWORD_HASHES"] = "1"  # before the app is impor
 import itertools  # noqa: E402
 import shutil
 import uuid
-from datetime import date
+from datetime import date, time
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from fund_ledger import clock
 from fund_ledger.db.engine import create_db_engine, write_session
 from fund_ledger.db.schema import upgrade
 from fund_ledger.services.actor import Actor
@@ -28,6 +29,30 @@ PG_URL = os.environ.get("FUND_LEDGER_TEST_PG_URL", "postgresql+psycopg://postgre
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TODAY = date(2026, 11, 27)
 """The date tests treat as today, so that dated stories do not drift with the calendar."""
+TEST_TIME = time(10, 0)
+"""Where the clock starts on ``TODAY`` (Beijing time); it then runs on with real time."""
+
+@pytest.fixture(scope="session", autouse=True)
+def _the_clock():
+    """The one clock (``fund_ledger.clock``) starts at ``TODAY`` 10:00 Beijing time for the whole run, so that no
+    test depends on the real date; a test that needs another moment uses ``set_today``."""
+    previous = clock.set_clock(clock.SetClock.on(TODAY, TEST_TIME))
+    yield
+    clock.set_clock(previous)
+
+
+@pytest.fixture
+def set_today():
+    """``set_today(date(2026, 12, 31), time(23, 59))`` moves the clock for this test; it comes back after."""
+    previous = clock.current()
+
+    def _set(day: date, at: time = TEST_TIME, **kwargs) -> clock.SetClock:
+        chosen = clock.SetClock.on(day, at, **kwargs)
+        clock.set_clock(chosen)
+        return chosen
+    yield _set
+    clock.set_clock(previous)
+
 
 _counter = itertools.count()
 _run_id = uuid.uuid4().hex[:8]

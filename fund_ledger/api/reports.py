@@ -6,18 +6,18 @@ account is a 404 naming the field, a period that ends before it starts a 400 nam
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
 from flask import Response, jsonify, make_response, stream_with_context
 from marshmallow import Schema, fields, validate
 
+from .. import clock
 from ..app import db_session
 from ..reports import statement_render as render
 from ..reports import statements as st
 from ..reports.catalogue import REPORTS, Query, build, check_query
 from ..security import access, current_actor
 from ..services.errors import NotFound
-from ..services.ledger import local_today
+from ..clock import local_today
 from . import blp
 from .fields import Id, StrictDate
 
@@ -74,7 +74,7 @@ def report_response(name: str, q: Query, fmt: str, generated_by: str) -> Respons
     if fmt == "csv":
         return download(kind.to_csv(report), f"{stem}.csv", "text/csv")
     if fmt == "pdf":
-        pdf = kind.to_pdf(report, generated_by=generated_by, generated_at=datetime.now(UTC))
+        pdf = kind.to_pdf(report, generated_by=generated_by, generated_at=clock.now())
         return download(pdf, f"{stem}.pdf", "application/pdf")
     return jsonify({"report": name, **kind.to_json(report)})
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..ledger import accounts as la
 from ..ledger.balances import Balance, FundPosition, fund_positions
 from ..ledger.chain import GENESIS_HASH
@@ -26,7 +27,7 @@ def is_row_id(value) -> bool:
 
 def utc_now_text() -> str:
     """The moment, as entries record it: ISO 8601 UTC with microseconds."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return clock.utc_stamp()
 
 
 def as_date(value) -> date:

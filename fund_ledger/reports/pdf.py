@@ -42,6 +42,7 @@ from pypdf.generic import ArrayObject, ByteStringObject
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse, path2url
 
+from .. import clock
 from ..config import PROJECT_ROOT
 from ..ledger.money import fen_to_str, format_amount, to_chinese_capital
 from .trial_balance import TrialBalance
@@ -105,7 +106,7 @@ def template_env() -> jinja2.Environment:
 def _utc(generated_at: datetime | str | None) -> datetime:
     """``generated_at`` as an aware UTC datetime to the second; naive values are taken as UTC."""
     if generated_at is None:
-        moment = datetime.now(timezone.utc)
+        moment = clock.now()
     elif isinstance(generated_at, datetime):
         moment = generated_at
     elif isinstance(generated_at, str):

@@ -32,6 +32,7 @@ from fractions import Fraction
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
+from ..clock import local_today
 from ..db import models as m
 from ..db import repository as repo
 from ..ledger import statements as ls
@@ -406,7 +407,6 @@ def _money(session: Session, accounts: dict[str, Account], fund: str, upto: date
 def fund_statement(session: Session, fund_id: int | None, start: date, end: date, *,
                    today: date | None = None) -> FundStatement:
     """Opening money + gifts − disbursements + returns ± the rest = closing money; raises if it does not."""
-    from ..services.ledger import local_today
 
     check_period(start, end)
     if fund_id is None:
@@ -540,7 +540,6 @@ class FinancialPosition:
 def financial_position(session: Session, as_of: date | None = None, fund_id: int | None = None, *,
                        today: date | None = None) -> FinancialPosition:
     """Asserts net assets = assets − liabilities at both dates (StatementImbalance otherwise)."""
-    from ..services.ledger import local_today
 
     as_of = as_of or today or local_today()
     check_as_of(as_of)
@@ -743,7 +742,6 @@ class SpendingRatio:
 
 
 def spending_ratio(session: Session, as_of: date | None = None, *, today: date | None = None) -> SpendingRatio:
-    from ..services.ledger import local_today
 
     as_of = as_of or today or local_today()
     check_as_of(as_of)

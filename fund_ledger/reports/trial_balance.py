@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..clock import local_today
 from ..db import models as m
 from ..db import repository as repo
 from ..ledger.balances import Balance, fund_positions
@@ -81,7 +82,6 @@ def _totals_as_of(session: Session, as_of: date) -> dict[tuple[str, str], Balanc
 
 def build_trial_balance(session: Session, as_of: date | None = None, *, today: date | None = None) -> TrialBalance:
     """Reservations exist only now: as of a past date ``reserved`` is reported as zero."""
-    from ..services.ledger import local_today
 
     today = today or local_today()
     current = as_of is None or as_of >= today

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..db import models as m
 from ..db.engine import write_session
 from ..db.repository import utc_now_text
@@ -68,7 +69,7 @@ def record_apart(engine: Engine, actor: Actor | None, action: str, **kwargs) -> 
 def count_recent(session: Session, *, action: str, outcome: str, since: timedelta, object_id: str | None = None,
                  address: str | None = None) -> tuple[int, str | None]:
     """How many such records in the last ``since``, and when the newest was (for throttling)."""
-    cutoff = (datetime.now(UTC) - since).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    cutoff = (clock.now() - since).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     q = select(func.count(), func.max(m.AuditLog.at)).where(
         m.AuditLog.action == action, m.AuditLog.outcome == outcome, m.AuditLog.at >= cutoff)
     if object_id is not None:

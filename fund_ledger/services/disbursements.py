@@ -23,7 +23,8 @@ from ..ledger.money import MAX_AMOUNT_FEN, format_yuan
 from . import audit
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken
-from .ledger import local_today, post_entry
+from ..clock import local_today
+from .ledger import post_entry
 
 GRANT_EXPENSE, BANK = "5101", "1002"
 

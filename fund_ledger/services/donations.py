@@ -22,7 +22,8 @@ from ..ledger.rules import MAX_MEMO_LENGTH
 from . import audit
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
-from .ledger import local_today, post_entries, reverse_entry
+from ..clock import local_today
+from .ledger import post_entries, reverse_entry
 
 CHANNEL_ACCOUNTS = {"bank": "1002", "cash": "1001", "wechat": "1009", "alipay": "1009", "other": "1009"}
 CHANNEL_NAMES = {"bank": "银行转账", "cash": "现金", "wechat": "微信支付", "alipay": "支付宝", "other": "其他"}

@@ -21,9 +21,10 @@ from ..db.repository import current_chart, utc_now_text
 from ..ledger.money import MoneyError, parse_amount
 from . import audit
 from .actor import Actor
-from .donations import CHANNEL_ACCOUNTS, KINDS, Gift, _require_manager, record_donations
+from .donations import CHANNEL_ACCOUNTS, Gift, _require_manager, record_donations
 from .errors import InvalidInput, RuleBroken
-from .ledger import BOOKS_BEGIN, local_today
+from ..clock import local_today
+from .ledger import BOOKS_BEGIN
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -66,7 +67,7 @@ class ImportErrors(InvalidInput):
         by_field: dict[str, list[str]] = {}
         for row, column, message in problems[:200]:
             by_field.setdefault(f"row {row}" + (f", {column}" if column else ""), []).append(message)
-        more = f" (the first 200 are listed)" if len(problems) > 200 else ""
+        more = " (the first 200 are listed)" if len(problems) > 200 else ""
         super().__init__(f"{len(problems)} problem(s) in the file; nothing was recorded{more}", by_field)
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..clock import local_today
 from ..db import repository as repo
 from ..db.engine import lock_ledger
 from ..ledger.balances import FundPosition, money_delta
@@ -25,12 +25,6 @@ from .actor import Actor
 from .errors import Conflict, InvalidInput, NotFound, RuleBroken, from_ledger_errors
 
 BOOKS_BEGIN = date(2000, 1, 1)
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
-
-def local_today() -> date:
-    """Today where the fund keeps its books (China Standard Time)."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 class _Ledger:

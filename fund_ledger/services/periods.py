@@ -14,7 +14,7 @@ from ..db.engine import lock_ledger
 from . import audit
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, RuleBroken
-from .ledger import local_today
+from ..clock import local_today
 from .verify import period_seal
 
 PERIOD_RE = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")  # ASCII digits only: \d would take ２０２６ too

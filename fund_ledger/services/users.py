@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..db import models as m
 from ..db.repository import utc_now_text
 from . import audit
@@ -208,7 +209,7 @@ def _wait_seconds(count: int, newest: str | None, free: int) -> int:
         return 0
     lock = min(timedelta(seconds=30 * 2 ** min(count - free, 10)), MAX_LOCK)  # exponent capped: no overflow
     last = datetime.strptime(newest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return max(int((last + lock - datetime.now(UTC)).total_seconds()) + 1, 0)
+    return max(int((last + lock - clock.now()).total_seconds()) + 1, 0)
 
 
 def authenticate(session: Session, username: str, password: str, address: str | None) -> m.User:
@@ -246,7 +247,7 @@ def _token_hash(token: str) -> str:
 
 def issue_token(session: Session, user: m.User, address: str | None = None) -> IssuedToken:
     token = secrets.token_urlsafe(32)
-    expires = (datetime.now(UTC) + TOKEN_LIFETIME).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    expires = (clock.now() + TOKEN_LIFETIME).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     session.add(m.ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=utc_now_text(),
                            expires_at=expires))
     session.flush()

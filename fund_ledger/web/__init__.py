@@ -1,12 +1,13 @@
 """HTML pages: the overview (funds and trial balance) and the journal."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 
+from .. import clock
 from ..app import db_session
 from ..i18n import clear_session_keeping_language, t
 from ..security import PUBLIC, SIGNED_IN, access, client_address, current_actor, principal
@@ -111,7 +112,7 @@ def login():
             clear_session_keeping_language()
             login_user(SessionUser(user))
             session.permanent = True
-            session["login_at"] = datetime.now(UTC).isoformat()
+            session["login_at"] = clock.now().isoformat()
             return redirect(_safe_next(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
     return render_template("web/login.html", error=error), status
 

@@ -35,7 +35,7 @@ from ..services import pledges as pledge_svc
 from ..services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from ..services.idempotency import request_fingerprint, run_once
 from ..services.imports import COLUMNS, ImportErrors, import_donations
-from ..services.ledger import local_today
+from ..clock import local_today
 from . import ACTIVE, BOOK_READERS, bp
 from .people import MAX_ID, MESSAGES_ZH, _int_or_none, _notice, _refused, message
 

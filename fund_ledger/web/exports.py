@@ -11,7 +11,7 @@ from flask import abort, render_template, request
 from ..api.fields import ISO_DATE
 from ..app import db_session
 from ..security import access
-from ..services.ledger import local_today
+from ..clock import local_today
 from ..reports.export_files import download
 from . import ACTIVE, BOOK_READERS, bp
 

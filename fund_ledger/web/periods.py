@@ -18,7 +18,7 @@ from ..security import PUBLIC, access, current_actor, principal
 from ..services import audit_reports as reports_svc
 from ..services import periods as periods_svc
 from ..services.errors import InvalidInput, ServiceError
-from ..services.ledger import local_today
+from ..clock import local_today
 from . import ACTIVE, BOOK_READERS, NAV, bp
 from .people import MESSAGES_ZH, _notice
 

@@ -21,11 +21,12 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from .. import clock
 from ..api.reports import download, report_response
 from ..api.fields import ISO_DATE
 from ..app import db_session
@@ -35,7 +36,7 @@ from ..reports import statement_render as render
 from ..reports.catalogue import REPORTS, Query, build
 from ..security import access, current_actor
 from ..services.errors import InvalidInput
-from ..services.ledger import local_today
+from ..clock import local_today
 from . import BOOK_READERS, bp
 
 logger = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ def _long_pdf(kind, q: Query):
     today = local_today()
     report = build(db_session(), kind.name, q, today=today, fmt="pdf")  # refuses more than the PDF limit
     user = current_actor().username
-    generated_at = datetime.now(UTC)
+    generated_at = clock.now()
     filename = f"{kind.name}-{(q.as_of or q.end or today).isoformat()}.pdf"
     if _lines(report) <= BACKGROUND_LINES:
         return download(kind.to_pdf(report, generated_by=user, generated_at=generated_at), filename, "application/pdf")

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from fund_ledger.db.engine import write_session
-from fund_ledger.services.ledger import local_today
+from fund_ledger.clock import local_today
 from fund_ledger.services.periods import close_period
 from tests.factories import MANAGER, grant_draft, post
 

@@ -77,7 +77,7 @@ def test_only_the_books_readers(client, api_token):
 
 def test_the_grant_register_follows_each_request_to_its_use_report(client, auditor, api_token):
     """Requested, approved, paid, acknowledged, reported: each step's date, and what came back to the fund."""
-    from fund_ledger.services.ledger import local_today
+    from fund_ledger.clock import local_today
 
     today = local_today().isoformat()
     manager2 = {"Authorization": f"Bearer {api_token('manager2')}"}
@@ -101,7 +101,7 @@ def test_the_grant_register_follows_each_request_to_its_use_report(client, audit
 
 def test_report_csvs_never_hand_a_spreadsheet_a_formula(client, auditor, api_token):
     """A grantee types a purpose that Excel or WPS would run; the register's CSV gives it as text."""
-    from fund_ledger.services.ledger import local_today
+    from fund_ledger.clock import local_today
 
     zhuren = {"Authorization": f"Bearer {api_token('zhuren')}"}
     funds = client.get("/api/v1/funds", headers=zhuren).get_json()["items"]

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from fund_ledger import clock
+
 DEMO_PASSWORD = "aililiang-2026"
 PROBLEM = "application/problem+json"
 
@@ -39,14 +41,14 @@ def assert_problem(response, status: int, field: str | None = None) -> dict:
 # ---------------------------------------------------------------------------------------------- tokens
 
 def test_a_good_log_in_gives_a_token_that_expires(client):
-    before = datetime.now(UTC)
+    before = clock.now()
     response = client.post("/api/v1/tokens", json={"username": "auditor", "password": DEMO_PASSWORD})
     assert response.status_code == 201 and response.mimetype == "application/json"
     body = response.get_json()
     assert set(body) == {"token", "expires_at"}
     assert len(body["token"]) >= 32
     expires = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
-    assert before + timedelta(hours=1) < expires <= datetime.now(UTC) + timedelta(hours=24)
+    assert before + timedelta(hours=1) < expires <= clock.now() + timedelta(hours=24)
     assert client.get("/api/v1/audit/verify", headers=bearer(body["token"])).status_code == 200
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 
-from fund_ledger.services.ledger import local_today
+from fund_ledger.clock import local_today
 
 ASSOCIATION = "张店区女企业家协会"
 FUNDS = {"AILILIANG": "爱力量", "TONGMENG": "童梦童行", "JIAXUEYUAN": "家学苑", "GENERAL": "非限定性基金"}

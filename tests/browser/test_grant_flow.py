@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 
-from fund_ledger.services.ledger import local_today
+from fund_ledger.clock import local_today
 from tests.browser.pages import notice, read_table, watch
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,7 @@ import pytest
 
 from fund_ledger.services import donations as svc
 from fund_ledger.services.demo import DEMO_MANAGER, load_demo
-from fund_ledger.services.ledger import local_today
+from fund_ledger.clock import local_today
 from tests.conftest import IN_CI, TODAY
 
 with warnings.catch_warnings():

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from fund_ledger import clock
 from fund_ledger.db import models as m
 from fund_ledger.services import audit, users
 from fund_ledger.services.actor import SYSTEM, Actor
@@ -258,9 +259,8 @@ def test_many_failures_from_one_address_throttle_that_address_for_every_account(
 
 @pytest.mark.parametrize("failures", [5, 6, 10, 40, 50, 10_000])  # parallel guesses can push the count far
 def test_a_lock_never_lasts_longer_than_15_minutes(failures):
-    from datetime import UTC, datetime
 
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    now = clock.utc_stamp()
     wait = users._wait_seconds(failures, now, users.ACCOUNT_FREE_TRIES)
     assert 0 < wait <= users.MAX_LOCK.total_seconds() + 1
     assert users._wait_seconds(users.ACCOUNT_FREE_TRIES - 1, now, users.ACCOUNT_FREE_TRIES) == 0

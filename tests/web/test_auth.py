@@ -5,10 +5,12 @@ import json
 import re
 import time
 import types
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
+
+from fund_ledger import clock
 
 DEMO_PASSWORD = "aililiang-2026"
 LOGIN_FAILED = "wrong username or password, or the account is disabled"
@@ -270,10 +272,10 @@ def test_sessions_have_an_absolute_limit_of_12_hours(app, login):
     assert SESSION_MAX == timedelta(hours=12)
     manager = login("manager")
     with manager.session_transaction() as s:
-        s["login_at"] = (datetime.now(UTC) - timedelta(hours=11, minutes=50)).isoformat()
+        s["login_at"] = (clock.now() - timedelta(hours=11, minutes=50)).isoformat()
     assert manager.get("/overview").status_code == 200
     with manager.session_transaction() as s:
-        s["login_at"] = (datetime.now(UTC) - timedelta(hours=12, minutes=1)).isoformat()
+        s["login_at"] = (clock.now() - timedelta(hours=12, minutes=1)).isoformat()
     response = manager.get("/overview")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert manager.get("/account").status_code == 302  # and it stays ended

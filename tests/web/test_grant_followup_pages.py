@@ -105,7 +105,7 @@ def test_the_use_report_and_the_money_returned_through_the_api(app, api_token):
     assert c.post(f"/api/v1/disbursements/{rid}/approve", headers=mgr).status_code == 200
     assert c.post(f"/api/v1/disbursements/{rid}/pay", headers=mgr,
                   json={"paid_on": "2026-11-25", "reference": "P-1"}).status_code == 200
-    from fund_ledger.services.ledger import local_today
+    from fund_ledger.clock import local_today
     assert c.post(f"/api/v1/disbursements/{rid}/acknowledge", headers=h,
                   json={"received_on": local_today().isoformat()}).status_code == 200
     bad = c.post(f"/api/v1/disbursements/{rid}/report", headers=h,

@@ -14,7 +14,7 @@ from fund_ledger.db import models as m
 from fund_ledger.db import repository as repo
 from fund_ledger.reports.trial_balance import build_trial_balance
 from fund_ledger.services import tracing
-from fund_ledger.services.ledger import local_today
+from fund_ledger.clock import local_today
 
 YUAN = 100
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pytest
+
+from fund_ledger import clock
 
 DEMO_PASSWORD = "aililiang-2026"  # the demo users' password (tests/conftest.py)
 
@@ -247,7 +248,7 @@ def test_the_audit_log_shows_what_was_done_and_filters_by_actor_and_action(login
     assert "user: auditor" in page and ">user.create<" not in page
     assert 'class="outcome ok"' in page
 
-    today = datetime.now(UTC).date().isoformat()
+    today = clock.now().date().isoformat()
     page = auditor.get(f"/audit?action=user.create&since={today}&until={today}").get_data(as_text=True)
     assert "user: li.na" in page  # "until" a date includes that day
     page = auditor.get(f"/audit?action=user.create&until={today}T00:00:00").get_data(as_text=True)
