@@ -4,15 +4,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from . import clock
 from .config import INSTANCE_DIR, PROJECT_ROOT, database_url
-from .db.engine import create_db_engine, read_session, write_session
-
-READ_METHODS = {"GET", "HEAD", "OPTIONS"}
-
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
@@ -58,30 +54,13 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 
 def _init_database(app: Flask) -> None:
-    engine = create_db_engine(app.config["DATABASE_URL"])
-    app.extensions["fund_ledger.engine"] = engine
+    from .http.db import init_db
 
-    @app.teardown_appcontext
-    def _close_session(exc: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            if session.in_transaction():
-                session.rollback()  # whatever a request did not commit explicitly is undone
-            session.close()
-
-
-def db_session():
-    """The request's session: a write session (``BEGIN IMMEDIATE`` on SQLite) for anything but a read."""
-    from flask import current_app, request
-
-    if "db_session" not in g:
-        engine = current_app.extensions["fund_ledger.engine"]
-        g.db_session = read_session(engine) if request.method in READ_METHODS else write_session(engine)
-    return g.db_session
+    init_db(app)
 
 
 def _init_security(app: Flask) -> None:
-    from .security import init_security
+    from .http.security import init_security
 
     init_security(app)
 
@@ -98,7 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import init_api
 
     app.url_map.converters["int"] = _IdConverter  # before any route is added
-    from .i18n import init_i18n
+    from .http.i18n import init_i18n
     from .web import bp as web_bp
 
     init_i18n(app)  # the pages' language: Chinese unless ?lang=en
@@ -107,7 +86,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    from .errors import init_error_handlers
+    from .http.errors import init_error_handlers
 
     init_error_handlers(app)
 

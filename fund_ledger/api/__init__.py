@@ -10,7 +10,7 @@ from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
-from ..security import PUBLIC, csrf, declare
+from ..http.security import PUBLIC, csrf, declare
 
 
 class _Parser(FlaskParser):
@@ -23,7 +23,7 @@ class ApiBlueprint(SmorestBlueprint):
 
 class LedgerApi(Api):
     def handle_http_exception(self, error):
-        from ..errors import http_error
+        from ..http.errors import http_error
 
         return http_error(error)
 

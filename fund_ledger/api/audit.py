@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
-from ..app import db_session
+from ..http.db import db_session
 from ..db import models as m
-from ..security import access
+from ..http.security import access
 from ..services.verify import verify_ledger
 from . import blp
 from .schemas import PageQuery, page_schema

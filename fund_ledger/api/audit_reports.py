@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import current_app, make_response, request
 from marshmallow import Schema, fields, validate
 
-from ..app import db_session
+from ..http.db import db_session
 from ..db.engine import read_session
-from ..security import PUBLIC, access, current_actor
+from ..http.security import PUBLIC, access, current_actor
 from ..services import audit_reports as svc
 from . import blp
-from .fields import Id
+from ..schemas.fields import Id
 from .schemas import PageQuery, page_schema
 
 BOOK_READERS = ("manager", "auditor")
@@ -174,8 +174,8 @@ def verify_audit_report():
     """``genuine``: the file's SHA-256 is that of a report this ledger issued. ``ledger_matches``: the ledger
     today still verifies, entry ``head_seq`` still has the printed head hash and the period's entries still give
     the printed seal; when not, ``first_bad_entry`` names the first entry that does not hold."""
-    from ..security import client_address
-    from ..throttle import verify_guard
+    from ..http.security import client_address
+    from ..http.throttle import verify_guard
 
     data = uploaded_pdf()
     with verify_guard().run(client_address()):  # it re-reads the whole ledger: a few per address, one at a time

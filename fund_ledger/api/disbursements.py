@@ -6,16 +6,16 @@ import json
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
-from ..app import db_session
+from ..http.db import db_session
 from ..db import models as m
 from ..db import repository as repo
 from ..ledger.money import fen_to_str
-from ..security import access, current_actor
+from ..http.security import access, current_actor
 from ..services import disbursements as svc
 from ..services.errors import NotFound
 from ..services.organisations import create_organisation
 from . import blp
-from .fields import Id, Money, StrictDate
+from ..schemas.fields import Id, Money, StrictDate
 from .schemas import IDEMPOTENCY_HEADER, PageQuery, idempotent, page_schema
 
 STATUSES = ["submitted", "approved", "rejected", "cancelled", "paid", "acknowledged"]

@@ -4,14 +4,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
-from ..app import db_session
+from ..http.db import db_session
 from ..db import models as m
 from ..db import repository as repo
 from ..ledger.money import fen_to_str
-from ..security import access, current_actor
+from ..http.security import access, current_actor
 from ..services import donations as svc
 from . import blp
-from .fields import Id, Money, StrictBool, StrictDate
+from ..schemas.fields import Id, Money, StrictBool, StrictDate
 from .schemas import PageQuery, idempotent as _idempotent, page_schema
 
 BOOK_READERS = ("manager", "auditor")

@@ -4,15 +4,15 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import exists, func, or_, select
 
-from ..app import db_session
+from ..http.db import db_session
 from ..db import models as m
 from ..db import repository as repo
 from ..ledger.entries import Entry, format_number
 from ..ledger.money import fen_to_str
-from ..security import access, current_actor
+from ..http.security import access, current_actor
 from ..services.ledger import find_entry, reverse_entry as reverse_service
 from . import blp
-from .fields import Id, StrictDate
+from ..schemas.fields import Id, StrictDate
 from .schemas import IDEMPOTENCY_HEADER, PageQuery, idempotent, page_schema
 
 BOOK_READERS = ("manager", "auditor")

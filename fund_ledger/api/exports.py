@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..app import db_session
+from ..http.db import db_session
 from ..reports.export_files import download
-from ..security import access
+from ..http.security import access
 from . import blp
-from .fields import StrictDate
+from ..schemas.fields import StrictDate
 
 
 class ExportQuery(Schema):

@@ -4,15 +4,15 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
-from ..app import db_session
+from ..http.db import db_session
 from ..db import models as m
 from ..db import repository as repo
 from ..ledger.balances import FundPosition
-from ..security import access, current_actor
+from ..http.security import access, current_actor
 from ..services.donations import find_fund
 from ..services.funds import create_fund
 from . import blp
-from .fields import Money, StrictBool, StrictDate
+from ..schemas.fields import Money, StrictBool, StrictDate
 from .schemas import PageQuery, page_schema
 
 READERS = ("manager", "auditor", "grantee")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from ..app import db_session
-from ..security import access, current_actor
+from ..http.db import db_session
+from ..http.security import access, current_actor
 from ..services import periods as svc
 from . import blp
 from .schemas import PageQuery, page_schema

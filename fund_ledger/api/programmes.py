@@ -8,10 +8,10 @@ from flask import request, send_file
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
-from ..app import db_session
+from ..http.db import db_session
 from ..db import models as m
 from ..ledger.money import fen_to_str
-from ..security import access, current_actor
+from ..http.security import access, current_actor
 from ..services import attachments as att
 from ..services import disbursements as svc
 from ..services import programmes as prog
@@ -19,7 +19,7 @@ from ..services.errors import InvalidInput
 from ..services.organisations import update_bank_account
 from . import blp
 from .disbursements import BudgetLine, DisbursementOut, OrganisationOut, disbursement_json
-from .fields import Id, Money, StrictDate
+from ..schemas.fields import Id, Money, StrictDate
 from .schemas import IDEMPOTENCY_HEADER, PageQuery, idempotent, page_schema
 
 

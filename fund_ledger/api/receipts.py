@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import current_app, make_response
 
-from ..app import db_session
+from ..http.db import db_session
 from ..reports.receipts import VERIFY_PATH, receipt_pdf
-from ..security import access
+from ..http.security import access
 from ..services import donations as svc
 from ..services.errors import NotFound
 from . import blp

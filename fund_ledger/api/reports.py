@@ -11,15 +11,15 @@ from flask import Response, jsonify, make_response, stream_with_context
 from marshmallow import Schema, fields, validate
 
 from .. import clock
-from ..app import db_session
+from ..http.db import db_session
 from ..reports import statement_render as render
 from ..reports import statements as st
 from ..reports.catalogue import REPORTS, Query, build, check_query
-from ..security import access, current_actor
+from ..http.security import access, current_actor
 from ..services.errors import NotFound
 from ..clock import local_today
 from . import blp
-from .fields import Id, StrictDate
+from ..schemas.fields import Id, StrictDate
 
 BOOK_READERS = ("manager", "auditor")
 FORMATS = ("json", "csv", "pdf")

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import jsonify, make_response, request
 from marshmallow import Schema, fields, validate
 
-from ..app import db_session
-from ..security import current_actor
+from ..http.db import db_session
+from ..http.security import current_actor
 from ..services.idempotency import request_fingerprint, run_once
 
 MAX_PER_PAGE = 200

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import request
 from marshmallow import Schema, fields, validate
 
-from ..app import db_session
-from ..security import PUBLIC, SIGNED_IN, access, client_address, current_actor
+from ..http.db import db_session
+from ..http.security import PUBLIC, SIGNED_IN, access, client_address, current_actor
 from ..services import users
 from . import blp
 

@@ -8,9 +8,9 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_login import login_user, logout_user
 
 from .. import clock
-from ..app import db_session
-from ..i18n import clear_session_keeping_language, t
-from ..security import PUBLIC, SIGNED_IN, access, client_address, current_actor, principal
+from ..http.db import db_session
+from ..http.i18n import clear_session_keeping_language, t
+from ..http.security import PUBLIC, SIGNED_IN, access, client_address, current_actor, principal
 from ..db import repository as repo
 from ..ledger.entries import ENTRY_CODE_LABELS_ZH, EntryCode, format_number
 from ..ledger.money import format_amount, to_chinese_capital
@@ -19,7 +19,7 @@ from ..reports.trial_balance import build_trial_balance
 from ..services import audit, users
 from ..services.errors import NotFound, ServiceError
 from ..services.ledger import find_entry
-from ..security import SessionUser
+from ..http.security import SessionUser
 
 bp = Blueprint("web", __name__)
 

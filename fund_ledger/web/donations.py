@@ -18,17 +18,17 @@ from markupsafe import Markup
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..api.fields import ISO_DATE
-from ..app import db_session
+from ..schemas.fields import ISO_DATE
+from ..http.db import db_session
 from ..db import models as m
-from ..i18n import bi, language, t
+from ..http.i18n import bi, language, t
 from ..ledger.entries import format_number
 from ..ledger.money import MoneyError, format_yuan, parse_amount
 from ..reports.receipts import (
     CHANNEL_NAMES_EN, VERIFY_PATH, capital_words, donor_gifts, donor_statement_pdf, gift_facts, grouped_code,
     receipt_pdf,
 )
-from ..security import PUBLIC, access, current_actor
+from ..http.security import PUBLIC, access, current_actor
 from ..services import donations as svc
 from ..services import funds as fund_svc
 from ..services import pledges as pledge_svc

@@ -8,9 +8,9 @@ from datetime import date
 
 from flask import abort, render_template, request
 
-from ..api.fields import ISO_DATE
-from ..app import db_session
-from ..security import access
+from ..schemas.fields import ISO_DATE
+from ..http.db import db_session
+from ..http.security import access
 from ..clock import local_today
 from ..reports.export_files import download
 from . import ACTIVE, BOOK_READERS, bp

@@ -16,19 +16,19 @@ from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..api.programmes import attachment_response
-from ..app import db_session
+from ..http.db import db_session
 from ..db import models as m
 from ..db import repository as repo
 from ..ledger.grants import APPROVED, PAID, STATUS_NAMES_ZH, SUBMITTED
 from ..ledger.money import format_yuan
-from ..security import access, current_actor
+from ..http.security import access, current_actor
 from ..services import attachments as att
 from ..services import disbursements as svc
 from ..services import programmes, tracing
 from ..services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from ..services.idempotency import request_fingerprint, run_once
 from ..clock import local_today
-from ..i18n import t
+from ..http.i18n import t
 from . import ACTIVE, bp
 from .donations import _amount_field, _check, _date_field, _open_funds, _refused_here
 from .people import MAX_ID, MESSAGES_ZH, _int_or_none, _notice

@@ -19,11 +19,11 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..api.audit import READERS, AuditQuery, audit_page
-from ..app import db_session
+from ..http.db import db_session
 from ..db import models as m
-from ..i18n import bi, language, t
+from ..http.i18n import bi, language, t
 from ..ledger.money import format_yuan
-from ..security import SIGNED_IN, SessionUser, access, current_actor, principal
+from ..http.security import SIGNED_IN, SessionUser, access, current_actor, principal
 from ..services import users
 from ..services.actor import ROLES
 from ..services.errors import InvalidInput, NotFound, ServiceError

@@ -11,10 +11,10 @@ import re
 
 from flask import current_app, make_response, redirect, render_template, request, url_for
 
-from ..app import db_session
+from ..http.db import db_session
 from ..db.engine import read_session
-from ..i18n import t
-from ..security import PUBLIC, access, current_actor, principal
+from ..http.i18n import t
+from ..http.security import PUBLIC, access, current_actor, principal
 from ..services import audit_reports as reports_svc
 from ..services import periods as periods_svc
 from ..services.errors import InvalidInput, ServiceError
@@ -155,8 +155,8 @@ def verify_audit_report():
         upload = request.files.get("file")
         data = upload.stream.read(reports_svc.MAX_UPLOAD + 1) if upload is not None and upload.filename else None
         data = reports_svc.check_upload(data)
-        from ..security import client_address
-        from ..throttle import verify_guard
+        from ..http.security import client_address
+        from ..http.throttle import verify_guard
 
         with verify_guard().run(client_address()):  # it re-reads the whole ledger: a few per address, one at a time
             session = read_session(current_app.extensions["fund_ledger.engine"])

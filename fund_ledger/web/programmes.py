@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from ..app import db_session
+from ..http.db import db_session
 from ..db import models as m
-from ..security import access, current_actor
+from ..http.security import access, current_actor
 from ..services import programmes as svc
 from ..services.errors import NotFound, ServiceError
 from ..services.organisations import create_organisation, update_bank_account

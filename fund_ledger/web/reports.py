@@ -28,13 +28,13 @@ from sqlalchemy import select
 
 from .. import clock
 from ..api.reports import download, report_response
-from ..api.fields import ISO_DATE
-from ..app import db_session
+from ..schemas.fields import ISO_DATE
+from ..http.db import db_session
 from ..db import models as m
 from ..ledger.statements import format_percent
 from ..reports import statement_render as render
 from ..reports.catalogue import REPORTS, Query, build
-from ..security import access, current_actor
+from ..http.security import access, current_actor
 from ..services.errors import InvalidInput
 from ..clock import local_today
 from . import BOOK_READERS, bp

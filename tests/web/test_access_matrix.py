@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy import event, text
 
-from fund_ledger.security import PUBLIC, SIGNED_IN, declared_access
+from fund_ledger.http.security import PUBLIC, SIGNED_IN, declared_access
 
 DEMO_PASSWORD = "aililiang-2026"
 ROLES = ("admin", "manager", "grantee", "auditor")

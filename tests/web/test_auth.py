@@ -267,7 +267,7 @@ def test_the_session_cookie_is_secure_outside_tests_and_demo(monkeypatch, db_url
 
 
 def test_sessions_have_an_absolute_limit_of_12_hours(app, login):
-    from fund_ledger.security import SESSION_MAX
+    from fund_ledger.http.security import SESSION_MAX
 
     assert SESSION_MAX == timedelta(hours=12)
     manager = login("manager")

@@ -14,8 +14,8 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
-from . import clock
-from .services.actor import NOBODY, Actor
+from .. import clock
+from ..services.actor import NOBODY, Actor
 
 PUBLIC = "public"
 """Anyone, logged in or not."""
@@ -109,8 +109,8 @@ def init_security(app: Flask) -> None:
 
 
 def _load_session_user(user_id: str):
-    from .app import db_session
-    from .db import models as m
+    from .db import db_session
+    from ..db import models as m
 
     try:
         uid, version = (int(x) for x in user_id.split(":"))
@@ -123,8 +123,8 @@ def _load_session_user(user_id: str):
 
 
 def _load_token_user():
-    from .app import db_session
-    from .services.users import user_for_token
+    from .db import db_session
+    from ..services.users import user_for_token
 
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -184,7 +184,7 @@ def _enforce_access():
 
 
 def _refuse(endpoint: str, reason: str):
-    from .services.audit import record_apart
+    from ..services.audit import record_apart
 
     actor = current_actor()  # before the rollback: an API principal is a row the rollback would expire
     request_session = g.get("db_session")

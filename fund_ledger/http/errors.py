@@ -10,7 +10,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .security import is_api_request
-from .services.errors import ServiceError
+from ..services.errors import ServiceError
 
 PROBLEM = "application/problem+json"
 

@@ -8,7 +8,7 @@ import time
 from collections import deque
 from contextlib import contextmanager
 
-from .services.errors import TooBusy
+from ..services.errors import TooBusy
 
 
 class CostlyCheck:
