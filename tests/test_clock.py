@@ -62,3 +62,22 @@ def test_the_app_and_its_setting_set_the_clock(demo_db, monkeypatch):
             create_app({"TESTING": True, "DATABASE_URL": demo_db})
     finally:
         clock.set_clock(previous)
+
+
+def test_the_command_line_takes_today(db_url, monkeypatch):
+    """``fund-ledger --today`` dates what the command does: a trial balance as of "today" is that day's."""
+    from click.testing import CliRunner
+
+    from fund_ledger.cli import main
+
+    previous = clock.current()
+    monkeypatch.setenv("FUND_LEDGER_DATABASE_URL", db_url)
+    try:
+        result = CliRunner().invoke(main, ["--today", "2027-12-31", "report", "trial-balance", "--format", "json"])
+        assert result.exit_code == 0, result.output
+        assert '"as_of": "2027-12-31"' in result.output
+        assert clock.local_today() == date(2027, 12, 31)
+        bad = CliRunner().invoke(main, ["--today", "2027-13-01", "verify"])
+        assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+    finally:
+        clock.set_clock(previous)
