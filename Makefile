@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test deps test-deps venv bench clean
+.PHONY: run test deps test-deps venv bench clean translations extract
 
-run: deps venv
+run: deps venv translations
 	$(BIN)/fund-ledger init
 	$(BIN)/fund-ledger demo --if-empty
 	@echo
@@ -20,7 +20,7 @@ run: deps venv
 	@echo
 	FUND_LEDGER_DEMO=1 $(BIN)/flask --app fund_ledger run --host 127.0.0.1 --port $(PORT)
 
-test: test-deps venv
+test: test-deps venv translations
 	scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest
 
@@ -33,6 +33,22 @@ test-deps:
 	scripts/system-deps.sh test
 
 venv: $(STAMP)
+
+# The gettext catalogues: each translations/<locale>/LC_MESSAGES/messages.po compiled to its .mo (ignored by git;
+# the app also compiles a missing or stale one as it starts, so a plain pytest on a fresh clone works).
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+translations: $(CATALOGUES)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel compile --statistics -D messages -l $* -i $< -o $@
+
+# After adding or changing words: extract every msgid (babel.cfg) and merge them into the catalogues;
+# then write the Chinese for each new entry in translations/zh_CN/LC_MESSAGES/messages.po.
+extract: venv
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg --sort-by-file --width 120 -o build/messages.pot fund_ledger templates
+	$(BIN)/pybabel update -D messages -d translations -i build/messages.pot --width 120 --no-fuzzy-matching
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
