@@ -119,6 +119,11 @@ def verify_command(as_json: bool) -> None:
 
     with read_session(engine()) as session, session.begin():
         report = verify_ledger(session)
+    _print_verify(report, as_json)
+    sys.exit(0 if report.ok else 1)
+
+
+def _print_verify(report, as_json: bool = False) -> None:
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     elif report.ok:
@@ -130,7 +135,39 @@ def verify_command(as_json: bool) -> None:
                    f"{report.entries} entries read", err=True)
         for problem in report.problems:
             click.echo(f"  - {problem}", err=True)
-    sys.exit(0 if report.ok else 1)
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+def backup_command(file: str) -> None:
+    """A consistent copy of the whole ledger while the app runs (SQLite online backup; pg_dump on PostgreSQL)."""
+    from .services.backup import BackupError, backup_ledger
+
+    try:
+        done = backup_ledger(engine(), file)
+    except BackupError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    click.echo(f"backup written: {done.path} ({done.kind}, {done.size:,} bytes)")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def restore_command(file: str) -> None:
+    """Restore a backup into an empty database, then verify it; a backup that does not verify is not kept (exit 1,
+    naming the first bad entry). Run `fund-ledger init` afterwards only to upgrade an older backup's schema."""
+    from .services.backup import BackupError, restore_ledger
+
+    try:
+        restored = restore_ledger(engine(check_schema=False), file)
+    except BackupError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    _print_verify(restored.report)
+    if not restored.report.ok:
+        click.echo("the backup does not verify: nothing was restored (the database is empty again)", err=True)
+        sys.exit(1)
+    click.echo(f"restored from {restored.file.path}")
 
 
 class _ReportGroup(click.Group):
@@ -269,7 +306,7 @@ def _write(data: bytes | str, output: str | None) -> None:
 
 
 COMMANDS = [init_command, demo_command, create_user_command, verify_command, report_group, export_command,
-            import_group]
+            import_group, backup_command, restore_command]
 
 
 def _set_today(ctx, param, value):
