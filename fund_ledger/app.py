@@ -60,8 +60,10 @@ def _init_database(app: Flask) -> None:
 
 
 def _init_security(app: Flask) -> None:
+    from .http.door import init_door
     from .http.security import init_security
 
+    init_door(app)  # bodies checked before anything reads them
     init_security(app)
 
 
