@@ -143,8 +143,7 @@ def change_role(session: Session, actor: Actor, user_id: int, role: str, organis
         raise Conflict("an administrator cannot take away their own administrator role")
     before = {"role": user.role, "organisation_id": user.organisation_id}
     user.role, user.organisation_id = role, organisation_id
-    user.session_version += 1  # permissions changed: sign them in again
-    session.flush()
+    _end_sessions(session, user)  # permissions changed: sign in again, under the new role
     audit.record(session, actor, "user.role", object_type="user", object_id=user.username,
                  detail={"before": before, "after": {"role": role, "organisation_id": organisation_id}})
     return user
@@ -158,8 +157,7 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> m.
         raise Conflict("an administrator cannot disable their own account")
     if user.active != active:
         user.active = active
-        user.session_version += 1
-        session.flush()
+        _end_sessions(session, user)  # and enabling again revives none of them
         audit.record(session, actor, "user.enable" if active else "user.disable", object_type="user",
                      object_id=user.username)
     return user
@@ -191,10 +189,25 @@ def change_own_password(session: Session, actor: Actor, user_id: int, old: str, 
 def _set_password(session: Session, user: m.User, password: str) -> None:
     """A new password ends every session and revokes every token: whoever knew the old one is out."""
     user.password_hash = hash_password(password)
+    _end_sessions(session, user)
+
+
+def _end_sessions(session: Session, user: m.User) -> None:
+    """End every session (cookies carry the session version, which moves on) and revoke every live token of
+    ``user``, server-side: a copied cookie or an old token is worthless from the next request on. The one
+    mechanism behind log-out, disabling, enabling, a new role and a new password."""
     user.session_version += 1
     session.flush()
     session.execute(update(m.ApiToken).where(m.ApiToken.user_id == user.id, m.ApiToken.revoked_at.is_(None))
                     .values(revoked_at=utc_now_text()))
+
+
+def log_out(session: Session, actor: Actor) -> None:
+    """Log-out ends every session and token of the user, not only this browser's cookie."""
+    user = session.scalar(select(m.User).where(m.User.username == actor.username))
+    if user is not None:
+        _end_sessions(session, user)
+    audit.record(session, actor, "logout", object_type="user", object_id=actor.username)
 
 
 def _verify(password_hash: str, password: str) -> bool:

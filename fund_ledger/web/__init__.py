@@ -121,7 +121,7 @@ def login():
 @access(SIGNED_IN)
 def logout():
     db = db_session()
-    audit.record(db, current_actor(), "logout", object_type="user", object_id=current_actor().username)
+    users.log_out(db, current_actor())
     db.commit()
     logout_user()
     clear_session_keeping_language()

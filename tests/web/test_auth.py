@@ -235,6 +235,51 @@ def test_a_role_change_ends_the_old_session(app, login):
     assert manager2.get("/overview").status_code == 302  # signed out: log in again with the new role
 
 
+def _token(app, username: str) -> dict[str, str]:
+    body = app.test_client().post("/api/v1/tokens", json={"username": username, "password": DEMO_PASSWORD}).get_json()
+    return {"Authorization": f"Bearer {body['token']}"}
+
+
+def _admin_does(app, login, username: str, **form) -> None:
+    admin = login("admin")
+    response = admin.post(f"/admin/users/{user_id(app, username)}", data={**form, "csrf_token": fresh_token(admin)})
+    assert response.status_code == 302
+
+
+def test_enabling_again_revives_no_old_session_or_token(app, login):
+    manager2, token = login("manager2"), _token(app, "manager2")
+    copied = manager2.get_cookie("fund_ledger_session").value
+    _admin_does(app, login, "manager2", action="disable")
+    _admin_does(app, login, "manager2", action="enable")
+    assert manager2.get("/api/v1/audit/log", headers=token).status_code == 401
+    assert manager2.get("/overview").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("fund_ledger_session", copied)
+    assert thief.get("/overview").status_code == 302
+    assert login("manager2").get("/overview").status_code == 200  # a new log-in works
+
+
+def test_a_role_change_ends_the_old_tokens_too(app, login):
+    token = _token(app, "manager2")
+    assert app.test_client().get("/api/v1/audit/log", headers=token).status_code == 200
+    _admin_does(app, login, "manager2", action="role", role="auditor")
+    assert app.test_client().get("/api/v1/audit/log", headers=token).status_code == 401
+
+
+def test_log_out_ends_a_copied_session_cookie_and_the_users_tokens(app, login):
+    manager = login("manager")
+    token = _token(app, "manager")
+    copied = manager.get_cookie("fund_ledger_session").value
+    other_device = login("manager")
+    assert manager.post("/logout", data={"csrf_token": manager.csrf_token}).status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("fund_ledger_session", copied)
+    assert thief.get("/overview").status_code == 302
+    assert other_device.get("/overview").status_code == 302  # every session of the user, server-side
+    assert app.test_client().get("/api/v1/audit/log", headers=token).status_code == 401
+    assert [r["action"] for r in audit_rows(app, action="logout")][-1:] == ["logout"]
+
+
 # ---------------------------------------------------------------------------------------------- cookies and timeouts
 
 def session_cookie_header(response) -> str:
