@@ -97,7 +97,7 @@ def init_i18n(app: Flask) -> None:
     babel.init_app(app, default_locale=LOCALES[DEFAULT], locale_selector=_select_locale)
     # First, so that a page the access check redirects (to /login) still remembers the choice.
     app.before_request_funcs.setdefault(None, []).insert(0, _remember_choice)
-    app.jinja_env.globals.update(t=t, bi=bi, pbi=pbi, localized=localized, language=language,
+    app.jinja_env.globals.update(t=t, bi=bi, pbi=pbi, both=both, localized=localized, language=language,
                                  html_lang=html_lang, language_url=language_url)
 
 
@@ -157,8 +157,7 @@ def bi(text: str, *legacy: str, **values) -> Markup:
 
     ``bi(zh, en)`` (two texts, the scheme before the catalogues) still works for files not yet converted."""
     if legacy:
-        zh, en = text, legacy[0]
-        return Markup("{}").format(en) if language() == "en" else Markup("{} <small>{}</small>").format(zh, en)
+        return both(text, legacy[0])
     return _both(gettext(text), text, values)
 
 
@@ -171,6 +170,23 @@ def _both(translated: str, english: str, values: dict) -> Markup:
     if language() == "en" or translated == english:
         return _format(english, values) if language() == "en" else _format(translated, values)
     return Markup("{} <small>{}</small>").format(_format(translated, values), _format(english, values))
+
+
+def both(zh: str, en: str | None) -> Markup:
+    """Two texts kept in the data (an account's name and name_en), shown as :func:`bi` shows a msgid."""
+    en = en or zh
+    return Markup("{}").format(en) if language() == "en" else Markup("{} <small>{}</small>").format(zh, en)
+
+
+def N_(text: str) -> str:
+    """Marks a msgid for ``pybabel extract`` where it is defined (a table, a service's message); it is
+    translated where it is shown."""
+    return text
+
+
+def NP_(context: str, text: str) -> str:
+    """:func:`N_` for a msgid with a context (``pgettext(context, text)`` where it is shown)."""
+    return text
 
 
 def localized(zh: str | None, en: str | None) -> str:

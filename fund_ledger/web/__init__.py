@@ -9,38 +9,20 @@ from flask_login import login_user, logout_user
 
 from .. import clock
 from ..http.db import db_session
-from ..http.i18n import clear_session_keeping_language, t
+from ..http.i18n import N_, clear_session_keeping_language, localized
 from ..http.security import PUBLIC, SIGNED_IN, access, client_address, current_actor, principal
 from ..db import repository as repo
-from ..ledger.entries import ENTRY_CODE_LABELS_ZH, EntryCode, format_number
-from ..ledger.money import format_amount, to_chinese_capital
+from ..ledger.entries import format_number
 from ..reports.journal import journal_page
 from ..reports.trial_balance import build_trial_balance
 from ..services import audit, users
 from ..services.errors import NotFound, ServiceError
 from ..services.ledger import find_entry
 from ..http.security import SessionUser
+from . import filters
 
 bp = Blueprint("web", __name__)
-
-
-@bp.app_template_filter("amount")
-def _amount(fen: int) -> str:
-    return format_amount(fen)
-
-
-@bp.app_template_filter("capital")
-def _capital(fen: int) -> str:
-    return to_chinese_capital(fen)
-
-
-@bp.app_template_filter("entry_code")
-def _entry_code(code) -> str:
-    try:
-        code = EntryCode(getattr(code, "value", code))
-        return t(ENTRY_CODE_LABELS_ZH[code], code.value.capitalize())
-    except ValueError:
-        return str(code)
+filters.register(bp)
 
 
 BOOK_READERS = ("manager", "auditor")
@@ -48,27 +30,26 @@ HOME_BY_ROLE = {"manager": "web.overview", "auditor": "web.overview", "grantee":
 
 
 NAV = [
-    # endpoint, Chinese, English, roles that see it
-    ("web.overview", "概览", "Overview", BOOK_READERS),
-    ("web.journal", "序时账", "Journal", BOOK_READERS),
-    ("web.funds", "基金", "Funds", ("manager", "auditor", "grantee")),
-    ("web.donors", "捐赠人", "Donors", BOOK_READERS),
-    ("web.donations", "捐赠", "Donations", BOOK_READERS),
-    ("web.pledges", "认捐", "Pledges", BOOK_READERS),
-    ("web.disbursements", "拨款申请", "Disbursements", ("grantee", "manager", "auditor")),
-    ("web.organisations", "受助机构", "Grantees", BOOK_READERS),
-    ("web.programmes", "资助项目", "Programmes", BOOK_READERS),
-    ("web.reports", "报表", "Reports", BOOK_READERS),
-    ("web.audit_log", "审计日志", "Audit log", ("auditor", "manager", "admin")),
-    ("web.users", "用户管理", "Users", ("admin",)),
+    # endpoint, its label (a msgid), roles that see it
+    ("web.overview", N_("Overview"), BOOK_READERS),
+    ("web.journal", N_("Journal"), BOOK_READERS),
+    ("web.funds", N_("Funds"), ("manager", "auditor", "grantee")),
+    ("web.donors", N_("Donors"), BOOK_READERS),
+    ("web.donations", N_("Donations"), BOOK_READERS),
+    ("web.pledges", N_("Pledges"), BOOK_READERS),
+    ("web.disbursements", N_("Disbursements"), ("grantee", "manager", "auditor")),
+    ("web.organisations", N_("Grantees"), BOOK_READERS),
+    ("web.programmes", N_("Programmes"), BOOK_READERS),
+    ("web.reports", N_("Reports"), BOOK_READERS),
+    ("web.audit_log", N_("Audit log"), ("auditor", "manager", "admin")),
+    ("web.users", N_("Users"), ("admin",)),
 ]
 ACTIVE = {"web.journal": ("web.entry_detail",), "web.users": ("web.user_detail",)}
-ROLE_NAMES = {"admin": "系统管理员", "manager": "基金管理员", "grantee": "受助机构", "auditor": "审计人员"}
 
 
 @bp.app_context_processor
 def _navigation():
-    return {"NAV": NAV, "ACTIVE": ACTIVE, "ROLE_NAMES": ROLE_NAMES, "principal": principal}
+    return {"NAV": NAV, "ACTIVE": ACTIVE, "principal": principal}
 
 
 @bp.get("/healthz")
@@ -144,7 +125,7 @@ def journal():
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     per_page = min(max(request.args.get("per_page", 50, type=int) or 50, 1), 200)
     entries, total = journal_page(session, page=page, per_page=per_page)
-    names = {c: t(a.name, a.name_en or a.name) for c, a in repo.load_accounts(session).items()}
+    names = {c: localized(a.name, a.name_en) for c, a in repo.load_accounts(session).items()}
     funds = {c: f.name for c, f in repo.load_funds(session).items()}
     return render_template("web/journal.html", entries=entries, total=total, page=page, per_page=per_page,
                            accounts=names, funds=funds)
@@ -161,7 +142,7 @@ def entry_detail(number: str):
     reversed_by = repo.reversed_by(session, entry.seq)
     reversed_by_entry = repo.get_entry(session, reversed_by) if reversed_by else None
     reverses_entry = repo.get_entry(session, entry.reverses) if entry.reverses else None
-    names = {c: t(a.name, a.name_en or a.name) for c, a in repo.load_accounts(session).items()}
+    names = {c: localized(a.name, a.name_en) for c, a in repo.load_accounts(session).items()}
     funds = {c: f.name for c, f in repo.load_funds(session).items()}
     return render_template("web/entry.html", entry=entry, accounts=names, funds=funds,
                            reversed_by=reversed_by_entry, reverses=reverses_entry, format_number=format_number)

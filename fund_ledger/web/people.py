@@ -7,144 +7,41 @@ concern. The services write the audit log themselves.
 """
 from __future__ import annotations
 
-import json
-
 import re
 from datetime import UTC, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_user
-from markupsafe import Markup
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..api.audit import READERS, AuditQuery, audit_page
 from ..http.db import db_session
 from ..db import models as m
-from ..http.i18n import bi, language, t
-from ..ledger.money import format_yuan
+from ..http.i18n import N_, bi
 from ..http.security import SIGNED_IN, SessionUser, access, current_actor, principal
 from ..services import users
 from ..services.actor import ROLES
 from ..services.errors import InvalidInput, NotFound, ServiceError
-from . import ROLE_NAMES, bp
-
-ROLE_NAMES_EN = {"admin": "Administrator", "manager": "Fund manager", "grantee": "Grantee", "auditor": "Auditor"}
+from . import bp
+from .filters import MESSAGES_ZH, message  # noqa: F401  (web/donations.py and web/grants.py take them from here)
 
 YEAR_MESSAGE = "a year from 1000 to 9998"
 
-MESSAGES_ZH = {
-    # What the services and the audit query say, for the Chinese page; anything not here shows as it is.
-    f"at least {users.MIN_PASSWORD} characters": f"至少 {users.MIN_PASSWORD} 个字符",
-    f"at most {users.MAX_PASSWORD} characters": f"最多 {users.MAX_PASSWORD} 个字符",
-    "must not contain the username": "不得包含用户名",
-    "too simple: use more different characters": "过于简单：请使用更多不同的字符",
-    "3 to 32 characters: lowercase letters, digits, . _ -, starting with a letter":
-        "3 至 32 个字符：小写字母、数字及 . _ -，以字母开头",
-    "at most 100 characters": "最多 100 个字符",
-    "already exists": "已存在",
-    "a grantee belongs to an organisation": "受助机构用户须属于一个机构",
-    "only grantees belong to an organisation": "只有受助机构用户属于机构",
-    "not right": "不正确",
-    "does not match": "两次输入不一致",
-    "the passwords do not match": "两次输入的密码不一致",
-    "an administrator cannot disable their own account": "管理员不能停用自己的账户",
-    "an administrator cannot take away their own administrator role": "管理员不能取消自己的管理员角色",
-    "Not a valid datetime.": "不是有效的日期",
-    YEAR_MESSAGE: "年份须在 1000 至 9998 之间",
-    "no organisation 0": "请选择一个机构",
-    "Not a valid integer.": "不是有效的整数",
-    "Must be one of: ok, denied, failed, error.": "必须是 ok、denied、failed、error 之一",
-}
+SERVICE_MESSAGES = (  # what the user service and the audit query say on these pages (the catalogue has the Chinese)
+    # users.MIN_PASSWORD and users.MAX_PASSWORD (tests/web/test_translations.py checks they still agree)
+    N_("at least 10 characters"), N_("at most 256 characters"),
+    N_("must not contain the username"), N_("too simple: use more different characters"),
+    N_("3 to 32 characters: lowercase letters, digits, . _ -, starting with a letter"), N_("at most 100 characters"),
+    N_("already exists"), N_("a grantee belongs to an organisation"), N_("only grantees belong to an organisation"),
+    N_("not right"), N_("does not match"), N_("the passwords do not match"),
+    N_("an administrator cannot disable their own account"),
+    N_("an administrator cannot take away their own administrator role"), N_("Not a valid datetime."),
+    N_("a year from 1000 to 9998"), N_("no organisation 0"), N_("Not a valid integer."),
+    N_("Must be one of: ok, denied, failed, error."),
+)
 
 DATE_ONLY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-DETAIL_SHOWN = 80
-"""Characters of an audit record's detail shown in the table (the whole of it is in the tooltip)."""
-
-
-# --- helpers for the templates ----------------------------------------------------------------------
-
-@bp.app_template_global()
-def role_name(role: str | None) -> str:
-    if role in ROLE_NAMES:
-        return t(ROLE_NAMES[role], ROLE_NAMES_EN[role])
-    return role or "—"
-
-
-@bp.app_template_global()
-def message(text: str) -> Markup | str:
-    """A service's message in the page's language (Chinese with the original beside it)."""
-    zh = MESSAGES_ZH.get(text)
-    return bi(zh, text) if zh and language() == "zh" else text
-
-
-@bp.app_template_global()
-def field_errors(errors: dict | None, name: str) -> Markup:
-    texts = (errors or {}).get(name) or []
-    if not texts:
-        return Markup("")
-    joined = Markup("；" if language() == "zh" else "; ").join(message(x) for x in texts)
-    return Markup('<span class="field-error" role="alert">{}</span>').format(joined)
-
-
-@bp.app_template_filter("utc_time")
-def _utc_time(at: str) -> str:
-    return at[:19].replace("T", " ") if at else ""
-
-
-AUDIT_ACTIONS = {  # action: (Chinese, English), as the audit log page names them
-    "login": ("登录", "log-in"), "logout": ("退出", "log-out"), "access": ("访问", "access"),
-    "user.create": ("新建用户", "user created"), "user.disable": ("停用用户", "user disabled"),
-    "user.enable": ("启用用户", "user enabled"), "user.role": ("更改角色", "role changed"),
-    "user.change_password": ("修改密码", "password changed"), "user.reset_password": ("重置密码", "password reset"),
-    "token.issue": ("签发令牌", "token issued"), "token.revoke": ("撤销令牌", "token revoked"),
-    "account.create": ("新增科目", "account added"), "fund.create": ("设立基金", "fund set up"),
-    "entry.post": ("记账", "entry posted"), "entry.reverse": ("冲销", "entry reversed"),
-    "donor.create": ("登记捐赠人", "donor added"), "donation.record": ("记录捐赠", "gift recorded"),
-    "donation.import": ("导入捐赠", "gifts imported"), "donation.refund": ("退还捐赠", "gift refunded"),
-    "donation.official_receipt": ("登记捐赠票据", "official receipt recorded"), "pledge.create": ("登记认捐", "pledge added"),
-    "organisation.create": ("登记受助机构", "grantee registered"),
-    "organisation.bank_account": ("更新银行账户", "bank account updated"),
-    "programme.create": ("设立资助项目", "programme set up"), "programme.add_organisation": ("加入资助项目", "added to programme"),
-    "disbursement.submit": ("提交拨款申请", "request submitted"), "disbursement.approve": ("批准", "approved"),
-    "disbursement.reject": ("驳回", "rejected"), "disbursement.cancel": ("撤销申请", "cancelled"),
-    "disbursement.pay": ("拨付", "paid"), "disbursement.acknowledge": ("确认到账", "receipt acknowledged"),
-    "disbursement.attach": ("上传附件", "file attached"), "disbursement.report": ("提交使用报告", "use report submitted"),
-    "disbursement.report_received": ("收悉使用报告", "use report received"),
-    "disbursement.report_sent_back": ("退回使用报告", "use report sent back"),
-    "period.close": ("结账", "period closed"), "audit_report.issue": ("出具审计报告", "audit report issued"),
-}
-MONEY_KEYS = {"amount", "total", "budget", "spent", "returned"}
-"""Detail fields that hold money in fen: shown as yuan."""
-
-
-@bp.app_template_global()
-def audit_action_name(action: str) -> str:
-    zh, en = AUDIT_ACTIONS.get(action, (None, None))
-    return t(zh, en) if zh else action
-
-
-def _detail_value(key: str, value) -> str:
-    if key in MONEY_KEYS and type(value) is int:
-        return format_yuan(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_detail_value(k, v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "、".join(_detail_value("", v) for v in value)
-    return "—" if value is None else str(value)
-
-
-@bp.app_template_filter("short_detail")
-def _short_detail(detail: str | None) -> str:
-    """The detail as ``key: value`` pairs, money in yuan (the raw JSON stays in the cell's title)."""
-    if not detail or detail == "{}":
-        return "—"
-    try:
-        data = json.loads(detail)
-        shown = " · ".join(f"{k}: {_detail_value(k, v)}" for k, v in data.items()) if isinstance(data, dict) else detail
-    except ValueError:
-        shown = detail
-    return shown if len(shown) <= DETAIL_SHOWN else shown[:DETAIL_SHOWN - 1] + "…"
 
 
 def _organisations(session) -> list[m.Organisation]:
@@ -157,8 +54,10 @@ def _refused(err: ServiceError) -> dict:
     return {"error": err.detail, "errors": err.errors}
 
 
-def _notice(zh: str, en: str) -> None:
-    flash(bi(zh, en) if language() == "zh" else en, "ok")
+def _notice(text: str, *legacy: str, **values) -> None:
+    """A short notice for the next page: the msgid ``text`` with gettext's named ``values``, shown as
+    :func:`~fund_ledger.http.i18n.bi` shows it (``_notice(zh, en)``: a page not yet converted)."""
+    flash(bi(text, *legacy, **values), "ok")
 
 
 def _relogin_if_self(user: m.User) -> None:
@@ -203,7 +102,7 @@ def account():
         else:
             db.commit()
             _relogin_if_self(user)
-            _notice("密码已修改", "Password changed")
+            _notice("Password changed")
             return redirect(url_for("web.account"))
     user = db.get(m.User, who.id)
     organisation = db.get(m.Organisation, user.organisation_id) if user.organisation_id else None
@@ -230,7 +129,7 @@ def users_page():
             context, status = {**_refused(err), "form": form}, err.status
         else:
             db.commit()
-            _notice(f"已添加用户 {user.username}", f"User {user.username} added")
+            _notice("User %(username)s added", username=user.username)
             return redirect(url_for("web.users"))
     organisations = _organisations(db)
     return render_template("web/users.html", users=users.list_users(db), organisations=organisations,
@@ -264,7 +163,7 @@ def user_detail(user_id: int):
         else:
             db.commit()
             _relogin_if_self(user)
-            _notice(*done)
+            _notice(done)
             return redirect(url_for("web.user_detail", user_id=user_id))
     organisations = _organisations(db)
     return render_template("web/user_detail.html", user=user, organisations=organisations,
@@ -272,21 +171,21 @@ def user_detail(user_id: int):
                            **context), status
 
 
-def _change_user(db, user: m.User, action: str, form) -> tuple[str, str]:
-    """Do one change; the notice to show (Chinese, English)."""
+def _change_user(db, user: m.User, action: str, form) -> str:
+    """Do one change; the notice to show (a msgid)."""
     actor = current_actor()
     if action == "role":
         role = form.get("role", "")
         org = _int_or_none(form.get("organisation_id")) if role == "grantee" else None
         users.change_role(db, actor, user.id, role, org)
-        return "角色已修改", "Role changed"
+        return N_("Role changed")
     if action in ("enable", "disable"):
         users.set_active(db, actor, user.id, action == "enable")
-        return ("已启用", "Enabled") if action == "enable" else ("已停用，其会话已失效", "Disabled; their sessions have ended")
+        return N_("Enabled") if action == "enable" else N_("Disabled; their sessions have ended")
     if form.get("password", "") != form.get("password_repeat", ""):
         raise InvalidInput("the passwords do not match", {"password_repeat": ["does not match"]})
     users.reset_password(db, actor, user.id, form.get("password", ""))
-    return "密码已重设", "Password reset"
+    return N_("Password reset")
 
 
 # --- the audit log ----------------------------------------------------------------------------------

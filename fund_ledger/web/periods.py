@@ -10,35 +10,29 @@ from __future__ import annotations
 import re
 
 from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ..http.db import db_session
 from ..db.engine import read_session
-from ..http.i18n import t
+from ..http.i18n import N_
 from ..http.security import PUBLIC, access, current_actor, principal
 from ..services import audit_reports as reports_svc
 from ..services import periods as periods_svc
 from ..services.errors import InvalidInput, ServiceError
 from ..clock import local_today
 from . import ACTIVE, BOOK_READERS, NAV, bp
-from .people import MESSAGES_ZH, _notice
+from .people import _notice
 
 NAV.insert(next(i for i, item in enumerate(NAV) if item[0] == "web.audit_log"),
-           ("web.periods", "会计期间", "Periods", BOOK_READERS))
+           ("web.periods", N_("Periods"), BOOK_READERS))
 NAV.insert(next(i for i, item in enumerate(NAV) if item[0] == "web.audit_log"),
-           ("web.audit_reports", "审计报告", "Audit reports", BOOK_READERS))
+           ("web.audit_reports", N_("Audit reports"), BOOK_READERS))
 ACTIVE.update({"web.periods": ("web.close_period",), "web.audit_reports": ("web.audit_report_pdf",)})
-MESSAGES_ZH.update({
-    "expected YYYY-MM": "格式为 YYYY-MM",
-    "expected YYYY-MM or YYYY": "格式为 YYYY-MM（月）或 YYYY（年）",
-    "not closed": "尚未结账",
-    "no such report for the period": "该期间没有这份报告",
-    "a reissue needs a reason": "重新出具须说明原因",
-    "the file is not a PDF": "文件不是 PDF",
-    "the file is empty": "文件是空的",
-    "send the audit report's PDF as the multipart field 'file'": "请选择审计报告的 PDF 文件",
-    "not a PDF": "不是 PDF 文件",
-    "too large": "文件过大",
-})
+SERVICE_MESSAGES = (  # what the period and audit report services say on these pages (the catalogue has the Chinese)
+    N_("expected YYYY-MM"), N_("expected YYYY-MM or YYYY"), N_("not closed"), N_("no such report for the period"),
+    N_("a reissue needs a reason"), N_("the file is not a PDF"), N_("the file is empty"),
+    N_("send the audit report's PDF as the multipart field 'file'"), N_("not a PDF"), N_("too large"),
+)
 PERIOD_OR_YEAR = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$")
 
 
@@ -76,7 +70,7 @@ def close_period():
     period = (request.values.get("period") or "").strip()[:16]
     if not PERIOD_OR_YEAR.match(period):
         return render_template("web/periods/close.html", period=period, preview=None,
-                               error=t("请选择要结账的月份（YYYY-MM）或年份（YYYY）", "Choose a month (YYYY-MM) or a year (YYYY) to close")), 400
+                               error=gettext("Choose a month (YYYY-MM) or a year (YYYY) to close")), 400
     if request.method == "POST" and request.form.get("confirm") == "yes":
         try:
             closed = periods_svc.close(session, current_actor(), period)
@@ -85,9 +79,8 @@ def close_period():
             return render_template("web/periods/close.html", period=period, preview=_close_preview(session, period),
                                    error=err.detail), err.status
         session.commit()
-        names = "、".join(p.period for p in closed)
-        _notice(f"已结账：{names}。此后不能再记入这些月份。", f"Closed: {', '.join(p.period for p in closed)}. "
-                "Nothing can be dated in them any more.")
+        _notice("Closed: %(periods)s. Nothing can be dated in them any more.",
+                periods=", ".join(p.period for p in closed))
         return redirect(url_for("web.periods"))
     status = 400 if request.method == "POST" else 200  # posted without the confirmation: ask again
     return render_template("web/periods/close.html", period=period, preview=_close_preview(session, period),
@@ -130,8 +123,8 @@ def issue_audit_report():
                                current=current, can_issue=True, form=form, errors=err.errors,
                                error=err.detail), err.status
     session.commit()
-    _notice(f"已出具第 {row.id} 号审计报告（{row.period}），SHA-256 {row.sha256[:16]}…",
-            f"Issued audit report No. {row.id} ({row.period}), SHA-256 {row.sha256[:16]}…")
+    _notice("Issued audit report No. %(id)s (%(period)s), SHA-256 %(sha256)s…", id=row.id, period=row.period,
+            sha256=row.sha256[:16])
     return redirect(url_for("web.audit_reports"))
 
 

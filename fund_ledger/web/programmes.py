@@ -6,6 +6,7 @@ from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from ..http.db import db_session
+from ..http.i18n import N_
 from ..db import models as m
 from ..http.security import access, current_actor
 from ..services import programmes as svc
@@ -13,20 +14,17 @@ from ..services.errors import NotFound, ServiceError
 from ..services.organisations import create_organisation, update_bank_account
 from . import ACTIVE, bp
 from .donations import _amount_field, _check, _date_field, _open_funds, _refused_here
-from .people import MAX_ID, MESSAGES_ZH, _int_or_none, _notice
+from .people import MAX_ID, _int_or_none, _notice
 
 BOOKS = ("manager", "auditor")
 
 ACTIVE.update({"web.organisations": ("web.organisation_detail", "web.organisation_bank_account", "web.add_organisation"),
                "web.programmes": ("web.programme_detail", "web.new_programme", "web.add_programme_member")})
 
-MESSAGES_ZH.update({
-    "1 to 100 characters": "1 至 100 个字符",
-    "8 to 30 digits": "8 至 30 位数字",
-    "the bank and branch, 1 to 100 characters": "开户银行及支行，1 至 100 个字符",
-    "on or after the start": "不早于开始日期",
-    "at most 500 characters": "最多 500 个字符",
-})
+SERVICE_MESSAGES = (  # what the organisation and programme services say on these pages (the catalogue has the Chinese)
+    N_("1 to 100 characters"), N_("8 to 30 digits"), N_("the bank and branch, 1 to 100 characters"),
+    N_("on or after the start"), N_("at most 500 characters"),
+)
 
 
 def _org_or_404(db, organisation_id: int) -> m.Organisation:
@@ -61,7 +59,7 @@ def add_organisation():
     except ServiceError as err:
         return _orgs_page(db, form=form, status=err.status, **_refused_here(err))
     db.commit()
-    _notice(f"已登记受助机构 {org.name}", f"Organisation {org.name} registered")
+    _notice("Organisation %(name)s registered", name=org.name)
     return redirect(url_for("web.organisation_detail", organisation_id=org.id))
 
 
@@ -92,7 +90,7 @@ def organisation_bank_account(organisation_id: int):
     except ServiceError as err:
         return _org_page(db, _org_or_404(db, organisation_id), form=form, status=err.status, **_refused_here(err))
     db.commit()
-    _notice("已更新银行账户", "Bank account updated")
+    _notice("Bank account updated")
     return redirect(url_for("web.organisation_detail", organisation_id=org.id))
 
 
@@ -135,7 +133,7 @@ def new_programme():
             context, status = {**_refused_here(err), "form": form}, err.status
         else:
             db.commit()
-            _notice(f"已设立资助项目 {row.name}", f"Programme {row.name} set up")
+            _notice("Programme %(name)s set up", name=row.name)
             return redirect(url_for("web.programme_detail", programme_id=row.id))
     chosen = request.form.getlist("organisation_ids") if request.method == "POST" else []
     return render_template("web/programmes/form.html", funds=_open_funds(db), orgs=orgs, chosen=chosen,
@@ -176,5 +174,5 @@ def add_programme_member(programme_id: int):
         return _programme_page(db, programme_id, status=err.status, **{k: v for k, v in _refused_here(err).items()
                                                                      if k in ("error", "errors")})
     db.commit()
-    _notice("已加入项目", "Organisation added")
+    _notice("Organisation added")
     return redirect(url_for("web.programme_detail", programme_id=programme_id))
