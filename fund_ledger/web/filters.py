@@ -151,7 +151,7 @@ def field_errors(errors: dict | None, name: str) -> Markup:
     if not texts:
         return Markup("")
     joined = Markup("；" if language() == "zh" else "; ").join(message(x) for x in texts)
-    return Markup('<span class="field-error" role="alert">{}</span>').format(joined)
+    return Markup('<span class="field-error" id="error-{}" role="alert">{}</span>').format(name, joined)
 
 
 DETAIL_SHOWN = 80
