@@ -193,12 +193,12 @@ def test_a_grantee_asks_a_manager_pays_the_grantee_acknowledges_and_the_books_ag
 
         # The request's page tells the story in order, with who did each step.
         steps = [re.sub(r"\s+", " ", s) for s in zhuren.locator("ol.timeline > li").all_inner_texts()]
-        assert [re.search(r"UTC (\S+) · (\S+)", s).groups() for s in steps] == [
+        assert [re.search(r"UTC\+8 (\S+) · (\S+)", s).groups() for s in steps] == [  # Beijing time, marked
             ("提交申请", "zhuren"), ("批准", "manager"), ("拨付", "manager"), ("确认到账", "zhuren")], steps
         assert "→ 已提交" in steps[0] and "已提交 → 已批准" in steps[1]
         assert "已批准 → 已拨付" in steps[2] and REFERENCE in steps[2] and today in steps[2]
         assert "已拨付 → 已确认到账" in steps[3] and today in steps[3]
-        times = [re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC", s).group(1) for s in steps]
+        times = [re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC\+8", s).group(1) for s in steps]
         assert times == sorted(times), times
         shot(zhuren, "9-acknowledged")
 
