@@ -47,7 +47,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po |
 # then write the Chinese for each new entry in translations/zh_CN/LC_MESSAGES/messages.po.
 extract: venv
 	mkdir -p build
-	$(BIN)/pybabel extract -F babel.cfg --sort-by-file --width 120 -o build/messages.pot fund_ledger templates
+	$(BIN)/pybabel extract -F babel.cfg --sort-by-file --width 120 -o build/messages.pot .
 	$(BIN)/pybabel update -D messages -d translations -i build/messages.pot --width 120 --no-fuzzy-matching
 
 $(STAMP): pyproject.toml
