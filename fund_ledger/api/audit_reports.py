@@ -1,10 +1,12 @@
 """Audit reports: issued for a closed period, downloaded as the same bytes every time, verified by anyone."""
 from __future__ import annotations
 
-from flask import current_app, make_response, request
+from flask import current_app, request
 from marshmallow import Schema, fields, validate
 
 from ..http.db import db_session
+from ..http.downloads import audit_report_response
+from ..reports.audit_reports import issue_report
 from ..db.engine import read_session
 from ..http.security import PUBLIC, access, current_actor
 from ..services import audit_reports as svc
@@ -114,7 +116,7 @@ def issue_audit_report(body):
     """Issue the audit report of a closed period: a PDF of its statements, stored with its SHA-256 and never
     regenerated. To reissue, name the report it replaces (``replaces``) and give a ``reason``."""
     session = db_session()
-    row = svc.issue_report(session, current_actor(), body["period"], replaces=body["replaces"], reason=body["reason"])
+    row = issue_report(session, current_actor(), body["period"], replaces=body["replaces"], reason=body["reason"])
     session.commit()
     return svc.report_json(row)
 
@@ -136,24 +138,12 @@ def get_audit_report(report_id: int):
     return svc.report_json(svc.get_report(session, report_id), svc.replaced_by(session, report_id))
 
 
-def pdf_response(session, report_id: int):
-    """The stored bytes as a download, with their SHA-256 in the headers."""
-    row = svc.get_report(session, report_id)
-    response = make_response(svc.report_pdf(session, report_id))
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="audit-report-{row.period}-{row.id}.pdf"'
-    response.headers["ETag"] = f'"{row.sha256}"'
-    response.headers["X-Content-SHA256"] = row.sha256
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
-
-
 @blp.route("/audit-reports/<int:report_id>.pdf", methods=["GET"])
 @blp.doc(summary="An audit report's PDF, the same bytes on every download",
          responses={"200": {"description": "PDF", "content": {"application/pdf": {}}}})
 @access(*BOOK_READERS)
 def audit_report_pdf(report_id: int):
-    return pdf_response(db_session(), report_id)
+    return audit_report_response(db_session(), report_id)
 
 
 def uploaded_pdf() -> bytes:

@@ -1,14 +1,14 @@
 """Attachments, use reports (and money returned), grant programmes and organisations' bank accounts."""
 from __future__ import annotations
 
-import io
 import re
 
-from flask import request, send_file
+from flask import request
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from ..http.db import db_session
+from ..http.downloads import attachment_response
 from ..db import models as m
 from ..ledger.money import fen_to_str
 from ..http.security import access, current_actor
@@ -91,16 +91,6 @@ def _programme_json(session, row: m.GrantProgramme) -> dict:
             "available": fen_to_str(usage.room), "starts_on": row.starts_on.isoformat(),
             "ends_on": row.ends_on.isoformat(), "description": row.description,
             "organisation_ids": [o.id for o in prog.members(session, row.id)]}
-
-
-def attachment_response(a: m.DisbursementAttachment):
-    """An attachment as a download, never shown by the browser as a page (the pages' download uses it too)."""
-    response = send_file(io.BytesIO(bytes(a.data)), mimetype=a.content_type, as_attachment=True,
-                         download_name=a.filename, etag=a.sha256, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @blp.route("/disbursements/<int:disbursement_id>/attachments", methods=["POST"])

@@ -7,17 +7,11 @@ account is a 404 naming the field, a period that ends before it starts a 400 nam
 from __future__ import annotations
 
 
-from flask import Response, jsonify, make_response, stream_with_context
 from marshmallow import Schema, fields, validate
 
-from .. import clock
-from ..http.db import db_session
-from ..reports import statement_render as render
-from ..reports import statements as st
-from ..reports.catalogue import REPORTS, Query, build, check_query
+from ..http.downloads import report_response
+from ..reports.catalogue import REPORTS, Query
 from ..http.security import access, current_actor
-from ..services.errors import NotFound
-from ..clock import local_today
 from . import blp
 from ..schemas.fields import Id, StrictDate
 
@@ -38,45 +32,6 @@ class StatementQuery(Schema):
 def _query(args: dict) -> Query:
     return Query(as_of=args.get("as_of"), start=args.get("from_"), end=args.get("to"), fund_id=args.get("fund_id"),
                  account=args.get("account"))
-
-
-def download(data: str | bytes, filename: str, mimetype: str) -> Response:
-    response = make_response(data)
-    response.mimetype = mimetype
-    if mimetype.startswith("text/"):
-        response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def report_response(name: str, q: Query, fmt: str, generated_by: str) -> Response:
-    """The report as JSON, CSV or PDF; the general journal's CSV streams, whatever its length."""
-    if name not in REPORTS:
-        raise NotFound(f"no report {name!r} (one of {', '.join(REPORTS)})", {"name": [f"no report {name!r}"]})
-    kind = REPORTS[name]
-    session = db_session()
-    today = local_today()
-    stem = f"{name}-{(q.as_of or q.end or today).isoformat()}"
-    if name == "general-journal" and fmt == "csv":
-        check_query(kind, q)
-        end = q.end or today
-        start = q.start or end.replace(month=1, day=1)
-        st.check_period(start, end)
-        fund = st.find_fund_ref(session, q.fund_id)
-        chunks = render.iter_general_journal_csv(st.iter_journal(session, start, end, fund))
-        response = Response(stream_with_context(chunks), mimetype="text/csv")
-        response.headers["Content-Type"] = "text/csv; charset=utf-8"
-        response.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
-    report = build(session, name, q, today=today, fmt=fmt)
-    if fmt == "csv":
-        return download(kind.to_csv(report), f"{stem}.csv", "text/csv")
-    if fmt == "pdf":
-        pdf = kind.to_pdf(report, generated_by=generated_by, generated_at=clock.now())
-        return download(pdf, f"{stem}.pdf", "application/pdf")
-    return jsonify({"report": name, **kind.to_json(report)})
 
 
 @blp.route("/reports/<name>", methods=["GET"])

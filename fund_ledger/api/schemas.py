@@ -2,19 +2,12 @@
 from __future__ import annotations
 
 from flask import jsonify, make_response, request
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from ..http.db import db_session
 from ..http.security import current_actor
+from ..schemas.paging import MAX_PER_PAGE, PageQuery  # noqa: F401 - the API's modules take them from here
 from ..services.idempotency import request_fingerprint, run_once
-
-MAX_PER_PAGE = 200
-
-
-class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**9))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
-
 
 def page_schema(item: type[Schema], name: str) -> type[Schema]:
     """``{"items": [...], "total", "page", "per_page"}`` around ``item``."""

@@ -21,6 +21,8 @@ PUBLIC = "public"
 """Anyone, logged in or not."""
 SIGNED_IN = "signed_in"
 """Anyone logged in, whatever the role."""
+AUDIT_READERS = ("auditor", "manager", "admin")
+"""Who reads the audit log and the ledger's integrity check (the page and the API alike)."""
 
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_MAX = timedelta(hours=12)

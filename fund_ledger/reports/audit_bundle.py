@@ -5,8 +5,8 @@ closing), never from later state, so the report says what the sealed books said 
 re-hashes those entries re-derives it. Each statement is rendered on its own (its own page numbers,
 its own running header) and the pages are bound into one file; the digest it was built from is
 printed on the cover and in every page's footer, and embedded for machines twice: as the PDF's
-``FundLedgerAuditReport`` metadata and as an attached ``fund-ledger-audit-report.json`` (see
-:func:`read_marker`). The digest includes the Merkle root over the period's gifts and the tree's size
+``FundLedgerAuditReport`` metadata and as an attached ``fund-ledger-audit-report.json`` (read back by
+:func:`fund_ledger.ledger.audit_digest.read_marker`). The digest includes the Merkle root over the period's gifts and the tree's size
 (``ledger.merkle``), and the cover prints the leaf formula in one line, so that a donor holding only the
 PDF and their gift's inclusion proof can check the gift is in it.
 
@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -32,12 +30,11 @@ from ..db import models as m
 from ..db import repository as repo
 from ..ledger.balances import Balance, fund_positions
 from ..ledger.entries import Entry
+from ..ledger.audit_digest import MARKER_FORMAT, read_marker  # noqa: F401 - read_marker: the reverse
 from ..ledger.merkle import GIFT_LEAF_FORMULA, GIFT_LEAF_VERSION
 from .pdf import STATIC_DIR, PdfResourceError, StaticOnlyFetcher, _utc, render_html
 from .trial_balance import AccountRow, FundRow, TrialBalance
 
-MARKER_FORMAT = "fund-ledger-audit-report"
-MARKER_PREFIX = b'{"format":"' + MARKER_FORMAT.encode() + b'"'
 ATTACHMENT_NAME = "fund-ledger-audit-report.json"
 METADATA_KEY = "FundLedgerAuditReport"
 
@@ -245,65 +242,6 @@ def render_bundle(facts: ReportFacts) -> tuple[bytes, tuple[str, ...]]:
     meta.attachments = [Attachment(string=marker, name=ATTACHMENT_NAME, created=naive, modified=naive,
                                    description="Fund Ledger audit report digest (machine-readable)")]
     return bundle.write_pdf(pdf_identifier=True, custom_metadata=True), facts.sections
-
-
-# --- reading the digest back from a PDF -------------------------------------------------------------
-
-_STREAM = re.compile(rb"stream\r?\n")
-MAX_STREAMS = 20_000
-MAX_INFLATED = 64 * 1024 * 1024
-"""Bytes inflated in all, at most: an upload cannot make the reader expand a zip bomb."""
-
-
-def read_marker(data: bytes) -> dict | None:
-    """The digest embedded in a PDF we issued (from its attachment or metadata), or None.
-
-    A deliberately small reader, no PDF library: the marker is JSON starting with :data:`MARKER_PREFIX`,
-    either in the file as is or inside one of its Flate-compressed streams (the attachment, or the
-    object stream holding the document information).
-    """
-    found = _marker_in(data)
-    if found is not None:
-        return found
-    budget = MAX_INFLATED
-    for count, match in enumerate(_STREAM.finditer(data)):
-        if count >= MAX_STREAMS or budget <= 0:
-            break
-        start = match.end()
-        end = data.find(b"endstream", start)
-        if end < 0:
-            break
-        inflater = zlib.decompressobj()
-        try:
-            inflated = inflater.decompress(data[start:end], budget)
-        except zlib.error:
-            continue
-        budget -= len(inflated)
-        found = _marker_in(inflated)
-        if found is not None:
-            return found
-    return None
-
-
-def _marker_in(blob: bytes) -> dict | None:
-    at = blob.find(MARKER_PREFIX)
-    while at >= 0:
-        text = blob[at:at + 4096].decode("utf-8", errors="replace")
-        try:
-            value, _ = json.JSONDecoder().raw_decode(text)
-        except ValueError:
-            value = None
-        if isinstance(value, dict) and _well_formed(value):
-            return value
-        at = blob.find(MARKER_PREFIX, at + 1)
-    return None
-
-
-def _well_formed(marker: dict) -> bool:
-    return (marker.get("version") == 1 and isinstance(marker.get("report_id"), int)
-            and isinstance(marker.get("head_seq"), int) and isinstance(marker.get("period"), str)
-            and all(isinstance(marker.get(k), str) and re.fullmatch(r"[0-9a-f]{64}", marker[k])
-                    for k in ("head_hash", "seal")))
 
 
 __all__ = ["ReportFacts", "Section", "SECTIONS", "render_bundle", "read_marker", "trial_balance_at_head",

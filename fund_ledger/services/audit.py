@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
@@ -94,3 +94,33 @@ def iter_audit(session: Session, chunk: int | None = 5000) -> Iterator[AuditReco
                               hash_version=row.hash_version)
     finally:
         result.close()
+
+
+# --- reading the log ----------------------------------------------------------------------------------
+
+def audit_filters(q, args: dict):
+    """The WHERE clauses for an audit-log search (the API's and the page's alike)."""
+    a = m.AuditLog
+    for name in ("actor", "action", "outcome", "object_type", "object_id"):
+        if args.get(name):
+            q = q.where(getattr(a, name) == args[name])
+    if args.get("since"):
+        q = q.where(a.at >= _utc_text(args["since"]))
+    if args.get("until"):
+        q = q.where(a.at < _utc_text(args["until"]))
+    return q
+
+
+def _utc_text(moment: datetime) -> str:
+    """The log keeps UTC as text; a time with an offset is converted, a naive one is taken as UTC."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def audit_page(session: Session, args: dict) -> dict:
+    """One page of a search (``args`` as :class:`fund_ledger.schemas.audit.AuditQuery` loads it), newest first."""
+    total = session.scalar(audit_filters(select(func.count()).select_from(m.AuditLog), args))
+    rows = session.scalars(audit_filters(select(m.AuditLog), args).order_by(m.AuditLog.id.desc())
+                           .limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])).all()
+    return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}

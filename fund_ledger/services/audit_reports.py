@@ -1,7 +1,8 @@
 """Audit reports: issued once for a closed period, kept as bytes, and checked by anyone who holds one.
 
-Issuing renders the bundle (``reports.audit_bundle``) and stores exactly those bytes with their SHA-256;
-downloads serve the stored bytes, so a report is never regenerated differently. A reissue is a new
+Issuing is checked and numbered here (:func:`prepare_issue`), laid out above, in
+``reports.audit_reports.issue_report`` (services never import reports), and the bytes kept here with their
+SHA-256 (:func:`store_issued`); downloads serve the stored bytes, so a report is never regenerated differently. A reissue is a new
 report naming the one it replaces (the old one stays, marked as replaced).
 
 Verifying an uploaded PDF answers two separate questions:
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,10 +31,10 @@ from sqlalchemy.orm import Session
 from ..db import models as m
 from ..db import repository as repo
 from ..db.engine import lock_ledger
+from ..ledger.audit_digest import read_marker
 from ..ledger.chain import entry_hash
 from ..ledger.entries import format_number
 from ..ledger.merkle import GIFT_LEAF_FORMULA, MerkleTree, gift_leaf, root_from_path, verify_inclusion
-from ..reports.audit_bundle import ReportFacts, read_marker, render_bundle
 from . import audit
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken, ServiceError
@@ -78,10 +80,27 @@ def open_months_before(session: Session, period: str) -> tuple[str, ...]:
     return tuple(x for x in _months_between(first, period)[:-1] if x not in closed)
 
 
-def issue_report(session: Session, actor: Actor, period: str, *, replaces: int | None = None,
-                 reason: str = "") -> m.AuditReport:
-    """Issue the audit report of closed ``period`` (or reissue it, naming the report it replaces); the caller
-    commits. The PDF prints its own number, so the number is taken under the ledger's lock first."""
+@dataclass(frozen=True)
+class Issue:
+    """An audit report about to be issued: its number, taken under the ledger's lock, and what it prints."""
+
+    report_id: int
+    period: m.Period
+    issued_at: str
+    issued_by: str
+    replaces: int | None
+    reason: str
+    open_before: tuple[str, ...]
+    """Months before the period still open (printed as a caution)."""
+    gifts_root: str
+    gifts_tree_size: int
+
+
+def prepare_issue(session: Session, actor: Actor, period: str, *, replaces: int | None = None,
+                  reason: str = "") -> Issue:
+    """Check that ``actor`` may issue the report of closed ``period`` (or reissue it, naming the report it
+    replaces) and take its number under the ledger's lock: the PDF prints its own number. The report is
+    laid out by ``reports.audit_reports.issue_report``, which then calls :func:`store_issued`."""
     _require_manager(actor)
     period_bounds(period)  # a malformed period is a 400 naming the field
     reason = (reason or "").strip()
@@ -107,25 +126,27 @@ def issue_report(session: Session, actor: Actor, period: str, *, replaces: int |
                            {"replaces": [f"already replaced by {newer}"]}, code="already_replaced")
         if not reason:
             raise InvalidInput("a reissue needs a reason", {"reason": ["required"]})
-    report_id = (session.scalar(select(func.max(m.AuditReport.id))) or 0) + 1
-    issued_at = repo.utc_now_text()
     gifts = gifts_tree(session, period, closed.head_seq)
-    facts = ReportFacts(session=session, report_id=report_id, period=closed, issued_at=issued_at,
-                        issued_by=actor.username, replaces=replaces, reason=reason,
-                        open_before=open_months_before(session, period), gifts_root=gifts.tree.root.hex(),
-                        gifts_tree_size=gifts.tree.size)
-    pdf, sections = render_bundle(facts)
-    row = m.AuditReport(id=report_id, period=period, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pdf=pdf,
-                        head_seq=closed.head_seq, head_hash=closed.head_hash, seal=closed.seal,
-                        entry_count=closed.entry_count, sections=json.dumps(list(sections)),
-                        issued_at=issued_at, issued_by=actor.username, replaces_id=replaces, reason=reason,
-                        gifts_root=facts.gifts_root, gifts_tree_size=facts.gifts_tree_size)
+    return Issue(report_id=(session.scalar(select(func.max(m.AuditReport.id))) or 0) + 1, period=closed,
+                 issued_at=repo.utc_now_text(), issued_by=actor.username, replaces=replaces, reason=reason,
+                 open_before=open_months_before(session, period), gifts_root=gifts.tree.root.hex(),
+                 gifts_tree_size=gifts.tree.size)
+
+
+def store_issued(session: Session, actor: Actor, issue: Issue, pdf: bytes, sections: tuple[str, ...]) -> m.AuditReport:
+    """Keep the laid-out report's bytes with their SHA-256 and log the issue; the caller commits."""
+    closed = issue.period
+    row = m.AuditReport(id=issue.report_id, period=closed.period, sha256=hashlib.sha256(pdf).hexdigest(),
+                        size=len(pdf), pdf=pdf, head_seq=closed.head_seq, head_hash=closed.head_hash,
+                        seal=closed.seal, entry_count=closed.entry_count, sections=json.dumps(list(sections)),
+                        issued_at=issue.issued_at, issued_by=issue.issued_by, replaces_id=issue.replaces,
+                        reason=issue.reason, gifts_root=issue.gifts_root, gifts_tree_size=issue.gifts_tree_size)
     session.add(row)
     session.flush()
-    audit.record(session, actor, "audit_report.issue", object_type="audit_report", object_id=report_id,
-                 detail={"period": period, "sha256": row.sha256, "size": row.size, "head_seq": row.head_seq,
+    audit.record(session, actor, "audit_report.issue", object_type="audit_report", object_id=issue.report_id,
+                 detail={"period": closed.period, "sha256": row.sha256, "size": row.size, "head_seq": row.head_seq,
                          "gifts_root": row.gifts_root, "gifts_tree_size": row.gifts_tree_size,
-                         "replaces": replaces, "reason": reason or None})
+                         "replaces": issue.replaces, "reason": issue.reason or None})
     return row
 
 
@@ -334,5 +355,5 @@ def _proof(session: Session, row: m.AuditReport, donation: m.Donation) -> dict:
                      "fund": donation.fund_code, "entry": entry.number}}
 
 
-__all__ = ["issue_report", "get_report", "report_pdf", "list_reports", "verify_upload", "check_upload",
+__all__ = ["Issue", "prepare_issue", "store_issued", "get_report", "report_pdf", "list_reports", "verify_upload", "check_upload",
            "ledger_check", "MAX_UPLOAD", "TooLarge", "gift_proof", "gift_proofs", "gifts_tree", "NO_PROOF"]

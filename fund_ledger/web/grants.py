@@ -15,7 +15,7 @@ from datetime import date
 from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..api.programmes import attachment_response
+from ..http.downloads import attachment_response
 from ..http.db import db_session
 from ..db import models as m
 from ..db import repository as repo

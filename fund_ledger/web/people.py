@@ -15,12 +15,13 @@ from flask_login import login_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from ..api.audit import READERS, AuditQuery, audit_page
 from ..http.db import db_session
 from ..db import models as m
 from ..http.i18n import N_, bi
-from ..http.security import SIGNED_IN, SessionUser, access, current_actor, principal
+from ..http.security import AUDIT_READERS, SIGNED_IN, SessionUser, access, current_actor, principal
+from ..schemas.audit import AuditQuery
 from ..services import users
+from ..services.audit import audit_page
 from ..services.actor import ROLES
 from ..services.errors import InvalidInput, NotFound, ServiceError
 from . import bp
@@ -191,7 +192,7 @@ def _change_user(db, user: m.User, action: str, form) -> str:
 # --- the audit log ----------------------------------------------------------------------------------
 
 @bp.get("/audit")
-@access(*READERS)
+@access(*AUDIT_READERS)
 def audit_log():
     db = db_session()
     schema = AuditQuery()

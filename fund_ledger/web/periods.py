@@ -13,6 +13,8 @@ from flask import current_app, make_response, redirect, render_template, request
 from flask_babel import gettext
 
 from ..http.db import db_session
+from ..http.downloads import audit_report_response
+from ..reports.audit_reports import issue_report
 from ..db.engine import read_session
 from ..http.i18n import N_
 from ..http.security import PUBLIC, access, current_actor, principal
@@ -112,7 +114,7 @@ def issue_audit_report():
             if not re.fullmatch(r"[0-9]{1,10}", form["replaces"]) or not 0 < int(form["replaces"]) <= 2**31 - 1:
                 raise InvalidInput("replaces must be a report number", {"replaces": ["a report number"]})
             replaces = int(form["replaces"])
-        row = reports_svc.issue_report(session, current_actor(), form["period"], replaces=replaces,
+        row = issue_report(session, current_actor(), form["period"], replaces=replaces,
                                        reason=form["reason"])
     except ServiceError as err:
         session.rollback()
@@ -131,9 +133,7 @@ def issue_audit_report():
 @bp.get("/audit-reports/<int:report_id>.pdf")
 @access(*BOOK_READERS)
 def audit_report_pdf(report_id: int):
-    from ..api.audit_reports import pdf_response
-
-    return pdf_response(db_session(), report_id)
+    return audit_report_response(db_session(), report_id)
 
 
 @bp.route("/audit-reports/verify", methods=["GET", "POST"])

@@ -27,7 +27,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from sqlalchemy import select
 
 from .. import clock
-from ..api.reports import download, report_response
+from ..http.downloads import download, report_response
 from ..schemas.fields import ISO_DATE
 from ..http.db import db_session
 from ..db import models as m

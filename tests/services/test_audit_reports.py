@@ -16,6 +16,7 @@ from fund_ledger.db.engine import write_session
 from fund_ledger.ledger.chain import entry_hash
 from fund_ledger.ledger.merkle import EMPTY_ROOT, gift_leaf, verify_inclusion
 from fund_ledger.reports.audit_bundle import read_marker, trial_balance_at_head
+from fund_ledger.reports.audit_reports import issue_report
 from fund_ledger.reports.pdf import trial_balance_pdf
 from fund_ledger.reports.trial_balance import build_trial_balance
 from fund_ledger.services import audit_reports as svc
@@ -195,7 +196,7 @@ def test_issued_reports_are_append_only_in_the_database(session):
     make_fund(session)
     post(session, gift_draft("AILILIANG", 500_00, date(2026, 9, 8)))
     close_period(session, MANAGER, "2026-09", today=TODAY)
-    row = svc.issue_report(session, MANAGER, "2026-09")
+    row = issue_report(session, MANAGER, "2026-09")
     session.commit()
     for statement in ("UPDATE audit_reports SET pdf = :b WHERE id = 1", "UPDATE audit_reports SET reason = 'x'",
                       "DELETE FROM audit_reports"):
@@ -209,15 +210,15 @@ def test_issued_reports_are_append_only_in_the_database(session):
 
 def test_the_service_checks_who_and_what(session):
     with pytest.raises(Forbidden):
-        svc.issue_report(session, Actor("auditor", "auditor"), "2026-09")
+        issue_report(session, Actor("auditor", "auditor"), "2026-09")
     with pytest.raises(InvalidInput):
-        svc.issue_report(session, MANAGER, "2026-9")
+        issue_report(session, MANAGER, "2026-9")
     with pytest.raises(RuleBroken, match="not closed"):
-        svc.issue_report(session, MANAGER, "2026-09")
+        issue_report(session, MANAGER, "2026-09")
     close_period(session, MANAGER, "2026-09", today=TODAY)
-    svc.issue_report(session, MANAGER, "2026-09")
+    issue_report(session, MANAGER, "2026-09")
     with pytest.raises(Conflict):
-        svc.issue_report(session, MANAGER, "2026-09")
+        issue_report(session, MANAGER, "2026-09")
 
 
 def test_figures_come_from_the_sealed_entries_only(session):
@@ -229,7 +230,7 @@ def test_figures_come_from_the_sealed_entries_only(session):
     post(session, gift_draft("AILILIANG", 700_00, date(2026, 10, 8)))
     close_period(session, MANAGER, "2026-10", today=TODAY)
     late = post(session, gift_draft("AILILIANG", 300_00, date(2026, 9, 20)))  # September is still open
-    row = svc.issue_report(session, MANAGER, "2026-10")
+    row = issue_report(session, MANAGER, "2026-10")
     assert json.loads(row.sections) == ["trial-balance", "general-journal"]
     tb = trial_balance_at_head(session, date(2026, 10, 31), row.head_seq, row.head_hash)
     assert {r.code: r.balance for r in tb.accounts} == {"1002": 1200_00, "4101": 1200_00}
@@ -355,11 +356,11 @@ def test_every_issued_report_of_the_period_proves_the_gift_and_an_empty_month_ha
                          (900_00, date(2026, 10, 8)))], today=TODAY)
     post(session, gift_draft("AILILIANG", 100_00, date(2026, 9, 10)))  # an entry that is not a gift: no leaf
     close_period(session, MANAGER, "2026-08", today=TODAY)
-    empty = svc.issue_report(session, MANAGER, "2026-08")
+    empty = issue_report(session, MANAGER, "2026-08")
     assert empty.gifts_tree_size == 0 and empty.gifts_root == EMPTY_ROOT.hex()
     close_period(session, MANAGER, "2026-09", today=TODAY)
-    first = svc.issue_report(session, MANAGER, "2026-09")
-    second = svc.issue_report(session, MANAGER, "2026-09", replaces=first.id, reason="重新出具")
+    first = issue_report(session, MANAGER, "2026-09")
+    second = issue_report(session, MANAGER, "2026-09", replaces=first.id, reason="重新出具")
     assert first.gifts_tree_size == second.gifts_tree_size == 3 and first.gifts_root == second.gifts_root
     assert read_marker(second.pdf)["gifts_root"] == second.gifts_root
 
