@@ -1,19 +1,20 @@
 """The Flask application factory: configuration, database session per request, blueprints, CLI, headers."""
 from __future__ import annotations
 
-import os
+import secrets
 from typing import Any
 
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from . import clock
-from .config import INSTANCE_DIR, PROJECT_ROOT, database_url
+from .config import PROJECT_ROOT, Settings, database_url, settings
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    chosen = settings()  # every variable read and checked now: a bad one stops the start, naming it
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
-                static_folder=str(PROJECT_ROOT / "static"), instance_path=str(INSTANCE_DIR))
-    _configure(app, test_config)
+                static_folder=str(PROJECT_ROOT / "static"), instance_path=str(chosen.instance_dir))
+    _configure(app, chosen, test_config)
     _init_database(app)
     _init_security(app)
     _register_blueprints(app)
@@ -23,25 +24,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+def _configure(app: Flask, s: Settings, test_config: dict[str, Any] | None) -> None:
     app.config.update(
         DATABASE_URL=database_url(),
-        SECRET_KEY=os.environ.get("FUND_LEDGER_SECRET_KEY"),
-        DEMO=os.environ.get("FUND_LEDGER_DEMO", "").lower() in {"1", "true", "yes"},
+        SECRET_KEY=s.secret_key,
+        DEMO=s.demo,
+        PUBLIC_URL=s.public_url,
         JSON_AS_ASCII=False,
         # No request body beyond this is read at all (413): attachments, reports to verify and gift lists to
         # import are each checked against their own, smaller limit after that.
-        MAX_CONTENT_LENGTH=int(os.environ.get("FUND_LEDGER_MAX_UPLOAD_MB", "32") or 32) * 1024 * 1024,
+        MAX_CONTENT_LENGTH=s.max_upload_bytes,
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
-        TODAY=os.environ.get("FUND_LEDGER_TODAY") or None,
-        VERIFY_PER_ADDRESS=int(os.environ.get("FUND_LEDGER_VERIFY_PER_10_MIN", "10") or 10),
+        TODAY=s.today,
+        VERIFY_PER_ADDRESS=s.verify_per_10_min,
     )
     if test_config:
         app.config.update(test_config)
     chosen = clock.clock_from_setting(app.config.get("CLOCK") or app.config.get("TODAY"))
     if chosen is not None:  # the one clock (fund_ledger.clock): tests and rehearsals set "today"
         clock.set_clock(chosen)
-    proxies = int(os.environ.get("FUND_LEDGER_TRUSTED_PROXIES", "0") or 0)
+    proxies = s.trusted_proxies
     if proxies:  # behind nginx & co.: the client's address comes from X-Forwarded-For, set by that many proxies
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -50,7 +52,7 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         if not (app.config.get("DEMO") or app.config.get("TESTING")):
             raise RuntimeError("FUND_LEDGER_SECRET_KEY must be set (it signs sessions); "
                                "only demo mode (FUND_LEDGER_DEMO=1) and tests run without one")
-        app.config["SECRET_KEY"] = os.urandom(32).hex()
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
 
 
 def _init_database(app: Flask) -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import date
 from functools import cache
@@ -11,7 +10,7 @@ import click
 from sqlalchemy.engine import Engine
 
 from . import clock
-from .config import database_url
+from .config import SettingsError, database_url, settings
 from .db.engine import create_db_engine, read_session, write_session
 from .db.schema import upgrade
 from .services.errors import ServiceError
@@ -312,7 +311,11 @@ COMMANDS = [init_command, demo_command, create_user_command, verify_command, rep
 def _set_today(ctx, param, value):
     """``--today``: the date the command treats as today (the one clock; see ``fund_ledger.clock``)."""
     try:
-        chosen = clock.clock_from_setting(value if value is not None else os.environ.get("FUND_LEDGER_TODAY"))
+        from_environment = settings().today  # every variable read and checked at start: a bad one is named
+    except SettingsError as err:
+        raise click.UsageError(str(err)) from None
+    try:
+        chosen = clock.clock_from_setting(value if value is not None else from_environment)
     except ValueError as err:
         raise click.BadParameter(str(err)) from None
     if chosen is not None:

@@ -393,18 +393,6 @@ def spending_checks(last_year_income: int, charitable_spending: int, management_
             RatioCheck(management_costs, total_spending, max_management_pct, False))
 
 
-def parse_percent(text: str) -> Fraction:
-    """A threshold in percent such as ``70`` or ``6.5``: 0 to 100, at most two decimals."""
-    s = text.strip()
-    whole, _, frac = s.partition(".")
-    if not whole.isdigit() or not whole.isascii() or (frac and (not frac.isdigit() or not frac.isascii() or len(frac) > 2)):
-        raise ValueError(f"a percentage such as 70 or 6.5, not {text!r}")
-    value = Fraction(s)
-    if not 0 <= value <= 100:
-        raise ValueError(f"a percentage from 0 to 100, not {text!r}")
-    return value
-
-
 def format_percent(value: Fraction | None) -> str:
     """``70.00%``: two decimals, rounded half up."""
     if value is None:
@@ -417,5 +405,5 @@ __all__ = [
     "Totals", "LineSpec", "POSITION_ASSETS", "POSITION_LIABILITIES", "ACTIVITY_INCOME", "ACTIVITY_EXPENSES",
     "NetAssets", "PositionFigures", "StatementImbalance", "net_assets", "position_figures", "Columns",
     "ActivityFigures", "activity_figures", "FUND_MOVEMENTS", "fund_movement_key", "money_effect",
-    "running_balances", "RatioCheck", "spending_checks", "parse_percent", "format_percent", "top_code",
+    "running_balances", "RatioCheck", "spending_checks", "format_percent", "top_code",
 ]

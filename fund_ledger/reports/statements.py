@@ -23,7 +23,6 @@ was built from.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,6 +32,7 @@ from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from ..clock import local_today
+from ..config import settings
 from ..db import models as m
 from ..db import repository as repo
 from ..ledger import statements as ls
@@ -45,8 +45,6 @@ from .trial_balance import TrialBalance, build_trial_balance
 EARLIEST = date(1900, 1, 1)
 LATEST = date(9999, 12, 30)
 
-SPENDING_MIN_ENV = "FUND_LEDGER_SPENDING_RATIO_MIN"
-MANAGEMENT_MAX_ENV = "FUND_LEDGER_MANAGEMENT_RATIO_MAX"
 
 NOT_ACTIVITY = (EntryCode.CLOSING.value,)
 """Year-end closing moves income and expenses into net assets: it is not activity of the period."""
@@ -716,14 +714,9 @@ def grant_register(session: Session, start: date, end: date, fund_id: int | None
 # --- spending ratio --------------------------------------------------------------------------------
 
 def spending_thresholds() -> tuple[Fraction, Fraction]:
-    """(minimum charitable spending, maximum management costs), in percent, from the environment."""
-    out = []
-    for name, default in ((SPENDING_MIN_ENV, "70"), (MANAGEMENT_MAX_ENV, "10")):
-        try:
-            out.append(ls.parse_percent(os.environ.get(name, default) or default))
-        except ValueError as err:
-            raise RuntimeError(f"{name}: {err}") from None
-    return out[0], out[1]
+    """(minimum charitable spending, maximum management costs), in percent (settings)."""
+    s = settings()
+    return s.spending_ratio_min, s.management_ratio_max
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ their SHA-256), so no upload ever becomes a path on disk, and are served only as
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import unicodedata
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..config import settings
 from ..db import models as m
 from ..db import repository as repo
 from ..ledger.grants import ACKNOWLEDGED, CANCELLED, PAID, REJECTED
@@ -32,7 +32,7 @@ MAX_PER_REQUEST = 20
 
 def max_bytes() -> int:
     """The largest attachment accepted (FUND_LEDGER_ATTACHMENT_MAX_MB, default 10)."""
-    return int(os.environ.get("FUND_LEDGER_ATTACHMENT_MAX_MB", "10")) * 1024 * 1024
+    return settings().attachment_max_bytes
 
 
 def sniff(data: bytes) -> str | None:

@@ -7,7 +7,6 @@ log, in one transaction. A grantee sees only its own organisation's requests: ot
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
 
 from sqlalchemy import func, select
@@ -24,6 +23,7 @@ from . import audit
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken
 from ..clock import local_today
+from ..config import settings
 from .ledger import post_entry
 
 GRANT_EXPENSE, BANK = "5101", "1002"
@@ -31,7 +31,7 @@ GRANT_EXPENSE, BANK = "5101", "1002"
 
 def dual_approval_above() -> int:
     """Requests above this many fen need two different managers' approval (FUND_LEDGER_DUAL_APPROVAL_ABOVE, yuan)."""
-    return int(os.environ.get("FUND_LEDGER_DUAL_APPROVAL_ABOVE", "50000")) * 100
+    return settings().dual_approval_above
 
 
 def get_disbursement(session: Session, actor: Actor, disbursement_id: int) -> m.Disbursement:

@@ -7,7 +7,6 @@ real user out: a lock lasts at most 15 minutes and binds only the address that f
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from .. import clock
 from ..db import models as m
 from ..db.repository import utc_now_text
 from . import audit
+from ..config import settings
 from .actor import ROLES, Actor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 
@@ -38,7 +38,7 @@ MAX_LOCK = timedelta(minutes=15)
 # Tests may ask for argon2's cheapest parameters (a test suite logs in thousands of times); hashes made
 # either way verify either way, and check_needs_rehash upgrades a cheap hash at the next log-in.
 _hasher = (PasswordHasher.from_parameters(profiles.CHEAPEST)
-           if os.environ.get("FUND_LEDGER_CHEAP_PASSWORD_HASHES") == "1" else PasswordHasher())
+           if settings().cheap_password_hashes else PasswordHasher())
 _DUMMY_HASH = _hasher.hash("not a password of anyone's")
 
 

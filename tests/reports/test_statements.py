@@ -13,6 +13,7 @@ from fractions import Fraction
 
 import pytest
 
+from fund_ledger.config import parse_percent
 from fund_ledger.db.engine import read_session
 from fund_ledger.db import models as m
 from fund_ledger.ledger import statements as ls
@@ -223,8 +224,8 @@ def test_the_spending_ratio_against_its_settings(session, manager, monkeypatch):
     assert sr.spending.met is False            # 60% < 70%
     assert sr.management.met is True           # 6000/66000 = 9.09% <= 10%
     assert ls.format_percent(sr.management.percent) == "9.09%"
-    monkeypatch.setenv(st.SPENDING_MIN_ENV, "60")
-    monkeypatch.setenv(st.MANAGEMENT_MAX_ENV, "9")
+    monkeypatch.setenv("FUND_LEDGER_SPENDING_RATIO_MIN", "60")
+    monkeypatch.setenv("FUND_LEDGER_MANAGEMENT_RATIO_MAX", "9")
     sr = st.spending_ratio(session, TODAY, today=TODAY)
     assert sr.spending.met is True and sr.management.met is False
     rows = {r[0]: r for r in render.spending_ratio_rows(sr)}
@@ -233,10 +234,10 @@ def test_the_spending_ratio_against_its_settings(session, manager, monkeypatch):
 
 
 def test_percent_settings_are_strict():
-    assert ls.parse_percent("70") == 70 and ls.parse_percent("6.5") == Fraction(13, 2)
+    assert parse_percent("70") == 70 and parse_percent("6.5") == Fraction(13, 2)
     for bad in ("", "abc", "-1", "101", "1e2", "7.123", "７０"):
         with pytest.raises(ValueError):
-            ls.parse_percent(bad)
+            parse_percent(bad)
     assert ls.format_percent(Fraction(2, 3)) == "0.67%" and ls.format_percent(None) == "—"
     exact = ls.RatioCheck(70, 100, Fraction(70), True)
     assert exact.met is True and ls.RatioCheck(6999, 10000, Fraction(70), True).met is False
