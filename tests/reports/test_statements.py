@@ -20,6 +20,8 @@ from fund_ledger.ledger import statements as ls
 from fund_ledger.ledger.entries import EntryCode, EntryDraft, Posting
 from fund_ledger.ledger.money import parse_amount
 from fund_ledger.reports import statement_render as render
+from fund_ledger.reports import text_pages
+from fund_ledger.reports.statements.registers import _local_day, _utc_start
 from fund_ledger.reports import statements as st
 from fund_ledger.services.donations import Gift, create_donor, record_donation
 from fund_ledger.services.errors import InvalidInput, NotFound
@@ -356,7 +358,7 @@ def test_the_journal_pdf_repeats_its_header_on_every_page(session, manager, tmp_
     done = []
     path.write_bytes(render.render_general_journal_pdf(gj, generated_by="manager", generated_at=AT,
                                                        progress=lambda d, t: done.append((d, t))))
-    expected = len(render.journal_pages(render.journal_text_lines(gj)))
+    expected = len(text_pages.journal_pages(text_pages.journal_text_lines(gj)))
     assert expected >= 3
     _check_pages(path, expected, "借方Debit", "合计Total")
     assert "序时账" in _text(path, "-f", "1", "-l", "1")
@@ -371,13 +373,13 @@ def test_a_full_last_page_leaves_room_for_the_total(session, manager, tmp_path, 
 
     monkeypatch.setattr(pdf, "PAGES_PER_PART", 1)
     b = Books(session, manager)
-    first, per = render.JOURNAL_LINES_FIRST_PAGE, render.JOURNAL_LINES_PER_PAGE
+    first, per = text_pages.JOURNAL_LINES_FIRST_PAGE, text_pages.JOURNAL_LINES_PER_PAGE
     for i in range((first + per) // 2):  # two full pages of lines: the total would overflow the second
         b.give(GEN, f"{100 + i}", date(2026, 10, 1) + timedelta(days=i % 30))
     gj = st.general_journal(session, date(2026, 1, 1), TODAY)
-    pages = render.journal_pages(render.journal_text_lines(gj))
-    assert gj.lines == first + per and [len(p) for p in pages] == [first, per - render.JOURNAL_LAST_PAGE_ROOM,
-                                                                   render.JOURNAL_LAST_PAGE_ROOM]
+    pages = text_pages.journal_pages(text_pages.journal_text_lines(gj))
+    assert gj.lines == first + per and [len(p) for p in pages] == [first, per - text_pages.JOURNAL_LAST_PAGE_ROOM,
+                                                                   text_pages.JOURNAL_LAST_PAGE_ROOM]
     path = tmp_path / "journal.pdf"
     path.write_bytes(render.render_general_journal_pdf(gj, generated_by="manager", generated_at=AT))
     _check_pages(path, 3, "借方Debit", "合计Total")
@@ -391,9 +393,9 @@ def test_the_account_ledger_pdf_is_paged_like_the_journal(session, manager, tmp_
     for i in range(130):
         b.give("AILILIANG" if i % 2 else GEN, f"{100 + i}", date(2026, 10, 1) + timedelta(days=i % 30))
     ledger = st.account_ledger(session, "1002", date(2026, 1, 1), TODAY)
-    lines = render.ledger_text_lines(ledger)
+    lines = text_pages.ledger_text_lines(ledger)
     assert len(lines) == 131 and "期初余额" in lines[0]
-    expected = len(render.journal_pages(lines))
+    expected = len(text_pages.journal_pages(lines))
     path = tmp_path / "ledger.pdf"
     path.write_bytes(render.render_account_ledger_pdf(ledger, generated_by="auditor", generated_at=AT))
     _check_pages(path, expected, "余额Balance", "本期合计及期末余额")
@@ -403,16 +405,16 @@ def test_the_account_ledger_pdf_is_paged_like_the_journal(session, manager, tmp_
 
 
 def test_fit_keeps_columns_aligned():
-    assert render.display_width(render.fit("爱力量", 10)) == 10
-    cut = render.fit("张店区女企业家协会捐赠爱力量（银行转账）", 12)
-    assert render.display_width(cut) == 12 and cut.rstrip().endswith("…")
-    assert render.fit("1,000.00", 10, right=True) == "  1,000.00"
+    assert text_pages.display_width(text_pages.fit("爱力量", 10)) == 10
+    cut = text_pages.fit("张店区女企业家协会捐赠爱力量（银行转账）", 12)
+    assert text_pages.display_width(cut) == 12 and cut.rstrip().endswith("…")
+    assert text_pages.fit("1,000.00", 10, right=True) == "  1,000.00"
 
 
 def test_the_grant_register_keeps_the_funds_calendar_days():
     """A request made at 07:30 on 1 January in Zibo is recorded at 23:30 UTC on 31 December: it belongs to
     the new year's register, on 1 January."""
-    assert st._local_day("2026-12-31T23:30:00.000000Z") == date(2027, 1, 1)
-    assert st._local_day("2027-01-01T15:59:59.999999Z") == date(2027, 1, 1)
-    assert st._utc_start(date(2027, 1, 1)) == "2026-12-31T16:00:00"
-    assert "2026-12-31T23:30:00.000000Z" >= st._utc_start(date(2027, 1, 1))  # compared as the database does
+    assert _local_day("2026-12-31T23:30:00.000000Z") == date(2027, 1, 1)
+    assert _local_day("2027-01-01T15:59:59.999999Z") == date(2027, 1, 1)
+    assert _utc_start(date(2027, 1, 1)) == "2026-12-31T16:00:00"
+    assert "2026-12-31T23:30:00.000000Z" >= _utc_start(date(2027, 1, 1))  # compared as the database does
