@@ -1,0 +1,90 @@
+"""Who acts: grantee organisations, users and their API tokens, the audit log, and remembered Idempotency-Keys."""
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+
+class Organisation(Base):
+    """A grantee social organisation (受助机构)."""
+
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    contact: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[str] = mapped_column(String(32))
+    bank_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    """开户银行: shown only to managers and auditors."""
+    bank_account: Mapped[str] = mapped_column(String(40), default="", server_default="")
+
+
+class User(Base):
+    """A person who logs in. Never deleted: past actions stay attributed; a user is disabled instead."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    """Bumped when a user is disabled or their password changes: every older session stops working."""
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    created_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (
+        CheckConstraint("role IN ('admin','manager','grantee','auditor')", name="role"),
+        CheckConstraint("(role = 'grantee') = (organisation_id IS NOT NULL)", name="grantee_has_organisation"),
+    )
+
+
+class ApiToken(Base):
+    """A bearer token for the API, stored only as its SHA-256."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[str] = mapped_column(String(32))
+    revoked_at: Mapped[str | None] = mapped_column(String(32))
+
+
+class AuditLog(Base):
+    """The audit log: append-only and hash-chained like the journal (see ``ledger.audit``)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    hash_version: Mapped[int] = mapped_column(SmallInteger)
+    __table_args__ = (
+        Index("ix_audit_log_action_object_at", "action", "object_id", "at"),
+        Index("ix_audit_log_action_address_at", "action", "address", "at"),
+        Index("ix_audit_log_actor_at", "actor", "at"),
+    )
+
+
+class IdempotencyKey(Base):
+    """A write already answered: the same key and body get the same answer; another body is a 409."""
+
+    __tablename__ = "idempotency_keys"
+    actor: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(SmallInteger)
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(32))
