@@ -6,13 +6,13 @@ import json
 from marshmallow import Schema, fields
 
 from ..http.db import db_session
-from ..http.security import AUDIT_READERS as READERS
-from ..http.security import access
+from ..http.security import AUDIT_READERS as READERS, access
 from ..schemas.audit import AuditQuery
 from ..services.audit import audit_page
 from ..services.verify import verify_ledger
 from . import blp
 from .schemas import page_schema
+
 
 class AuditRecordSchema(Schema):
     seq = fields.Integer(attribute="id")

@@ -6,9 +6,9 @@ re-hashes those entries re-derives it. Each statement is rendered on its own (it
 its own running header) and the pages are bound into one file; the digest it was built from is
 printed on the cover and in every page's footer, and embedded for machines twice: as the PDF's
 ``FundLedgerAuditReport`` metadata and as an attached ``fund-ledger-audit-report.json`` (read back by
-:func:`fund_ledger.ledger.audit_digest.read_marker`). The digest includes the Merkle root over the period's gifts and the tree's size
-(``ledger.merkle``), and the cover prints the leaf formula in one line, so that a donor holding only the
-PDF and their gift's inclusion proof can check the gift is in it.
+:func:`fund_ledger.ledger.audit_digest.read_marker`). The digest includes the Merkle root over the period's
+gifts and the tree's size (``ledger.merkle``), and the cover prints the leaf formula in one line, so that a
+donor holding only the PDF and their gift's inclusion proof can check the gift is in it.
 
 To add a statement to the bundle, write a function ``(facts) -> weasyprint.Document`` and add one
 ``Section(...)`` line to :data:`SECTIONS`.

@@ -1,9 +1,9 @@
 """Audit reports: issued once for a closed period, kept as bytes, and checked by anyone who holds one.
 
-Issuing is checked and numbered here (:func:`prepare_issue`), laid out above, in
+Issuing is checked and numbered here (:func:`prepare_issue`), laid out a layer above, in
 ``reports.audit_reports.issue_report`` (services never import reports), and the bytes kept here with their
-SHA-256 (:func:`store_issued`); downloads serve the stored bytes, so a report is never regenerated differently. A reissue is a new
-report naming the one it replaces (the old one stays, marked as replaced).
+SHA-256 (:func:`store_issued`); downloads serve the stored bytes, so a report is never regenerated
+differently. A reissue is a new report naming the one it replaces (the old one stays, marked as replaced).
 
 Verifying an uploaded PDF answers two separate questions:
 
@@ -355,5 +355,5 @@ def _proof(session: Session, row: m.AuditReport, donation: m.Donation) -> dict:
                      "fund": donation.fund_code, "entry": entry.number}}
 
 
-__all__ = ["Issue", "prepare_issue", "store_issued", "get_report", "report_pdf", "list_reports", "verify_upload", "check_upload",
-           "ledger_check", "MAX_UPLOAD", "TooLarge", "gift_proof", "gift_proofs", "gifts_tree", "NO_PROOF"]
+__all__ = ["Issue", "prepare_issue", "store_issued", "get_report", "report_pdf", "list_reports", "verify_upload",
+           "check_upload", "ledger_check", "MAX_UPLOAD", "TooLarge", "gift_proof", "gift_proofs", "gifts_tree", "NO_PROOF"]

@@ -114,8 +114,7 @@ def issue_audit_report():
             if not re.fullmatch(r"[0-9]{1,10}", form["replaces"]) or not 0 < int(form["replaces"]) <= 2**31 - 1:
                 raise InvalidInput("replaces must be a report number", {"replaces": ["a report number"]})
             replaces = int(form["replaces"])
-        row = issue_report(session, current_actor(), form["period"], replaces=replaces,
-                                       reason=form["reason"])
+        row = issue_report(session, current_actor(), form["period"], replaces=replaces, reason=form["reason"])
     except ServiceError as err:
         session.rollback()
         items, total = reports_svc.list_reports(session, per_page=50)
