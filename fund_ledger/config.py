@@ -107,6 +107,12 @@ def _sqlite_in(folder: Path) -> str:
     return f"sqlite:///{folder / 'fund_ledger.sqlite3'}"
 
 
+def child_environment(**extra: str) -> dict[str, str]:
+    """The environment a program this one starts runs with (``pg_dump``'s PATH, PG* variables): this
+    process's, plus ``extra``. Here so that nothing else touches ``os.environ``."""
+    return {**os.environ, **extra}
+
+
 def parse_percent(text: str) -> Fraction:
     """A threshold in percent such as ``70`` or ``6.5``: 0 to 100, at most two decimals."""
     s = text.strip()

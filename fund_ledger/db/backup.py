@@ -20,6 +20,8 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
+from ..config import child_environment
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 KINDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -70,10 +72,7 @@ def _pg_command(engine: Engine, program: str) -> tuple[list[str], dict[str, str]
     if url.username:
         args += ["--username", url.username]
     args += ["--dbname", url.database or "postgres"]
-    env = dict(os.environ)
-    if url.password:
-        env["PGPASSWORD"] = str(url.password)
-    return args, env
+    return args, child_environment(**({"PGPASSWORD": str(url.password)} if url.password else {}))
 
 
 def _run(args: list[str], env: dict[str, str], what: str) -> None:
