@@ -4,14 +4,26 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+import click
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from . import clock
-from .config import PROJECT_ROOT, Settings, database_url, settings
+from .config import PROJECT_ROOT, Settings, SettingsError, database_url, settings
+
+class StartupError(SettingsError, click.ClickException):
+    """A bad setting at start-up: ``flask --app fund_ledger ...`` prints the message (naming the variable) and
+    exits 1, no traceback; a caller that is not a command line catches it as a SettingsError."""
+
+    def __init__(self, message: str):
+        click.ClickException.__init__(self, message)
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    chosen = settings()  # every variable read and checked now: a bad one stops the start, naming it
+    try:
+        chosen = settings()  # every variable read and checked now: a bad one stops the start, naming it
+    except SettingsError as err:
+        raise StartupError(str(err)) from None
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
                 static_folder=str(PROJECT_ROOT / "static"), instance_path=str(chosen.instance_dir))
     _configure(app, chosen, test_config)

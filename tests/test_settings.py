@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from click import ClickException
 from click.testing import CliRunner
 
 import fund_ledger
@@ -91,8 +92,9 @@ def test_the_app_and_the_command_line_refuse_a_bad_value_at_start(monkeypatch):
     from fund_ledger.cli import main
 
     monkeypatch.setenv("FUND_LEDGER_MAX_UPLOAD_MB", "abc")
-    with pytest.raises(SettingsError, match="FUND_LEDGER_MAX_UPLOAD_MB"):
+    with pytest.raises(SettingsError, match="FUND_LEDGER_MAX_UPLOAD_MB") as caught:
         create_app({"TESTING": True})
+    assert isinstance(caught.value, ClickException)  # `flask --app fund_ledger run` prints it, no traceback
     result = CliRunner().invoke(main, ["verify"])
     assert result.exit_code == 2 and "FUND_LEDGER_MAX_UPLOAD_MB='abc'" in result.output
     assert "Traceback" not in result.output
