@@ -39,6 +39,11 @@ EXPECTED: dict[str, set[str]] = {
     "api.create_token": PUBLIC_,
     "api.revoke_token": EVERYONE_SIGNED_IN,
     "api.audit_log": {"auditor", "manager", "admin"},
+    "api.list_users": {"admin"},
+    "api.create_user": {"admin"},
+    "api.disable_user": {"admin"},
+    "api.enable_user": {"admin"},
+    "api.change_role": {"admin"},
     "api.audit_verify": {"auditor", "manager", "admin"},
     # CONTRACT.md: a manager does all writes but user management; an auditor reads everything (and writes
     # nothing but POST /audit-reports/verify); a grantee reads funds and its own organisation's disbursements.
