@@ -15,16 +15,11 @@ from ..services import disbursements as svc
 from ..services.errors import NotFound
 from ..services.organisations import create_organisation
 from . import blp
-from ..schemas.fields import Id, Money, StrictDate
+from ..schemas.fields import Id
+from ..schemas.grants import AcknowledgeIn, CancelIn, DisbursementIn, OrganisationIn, PayIn, ReasonIn
 from .schemas import IDEMPOTENCY_HEADER, PageQuery, idempotent, page_schema
 
 STATUSES = ["submitted", "approved", "rejected", "cancelled", "paid", "acknowledged"]
-
-
-class OrganisationIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    credit_code = fields.String(required=True, validate=validate.Length(equal=18))
-    contact = fields.String(load_default="", validate=validate.Length(max=500))
 
 
 class OrganisationOut(Schema):
@@ -34,37 +29,6 @@ class OrganisationOut(Schema):
     contact = fields.String()
     bank_name = fields.String()
     bank_account = fields.String()
-
-
-class BudgetLine(Schema):
-    item = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    amount = Money(required=True)
-
-
-class DisbursementIn(Schema):
-    organisation_id = Id(required=True)
-    fund_id = Id(required=True)
-    amount = Money(required=True)
-    purpose = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    budget = fields.List(fields.Nested(BudgetLine), load_default=list, validate=validate.Length(max=100))
-    programme_id = Id(load_default=None, allow_none=True)
-
-
-class ReasonIn(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
-
-
-class CancelIn(Schema):
-    reason = fields.String(load_default="", validate=validate.Length(max=500))
-
-
-class PayIn(Schema):
-    paid_on = StrictDate(required=True)
-    reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
-
-
-class AcknowledgeIn(Schema):
-    received_on = StrictDate(required=True)
 
 
 class EventOut(Schema):
@@ -185,9 +149,8 @@ def post_disbursement(body):
     session = db_session()
 
     def run():
-        row = svc.submit(session, current_actor(), organisation_id=body["organisation_id"], fund=body["fund_id"],
-                         amount=body["amount"], purpose=body["purpose"], budget=body["budget"],
-                         programme_id=body["programme_id"])
+        row = svc.submit(session, current_actor(), fund=body["fund_id"],
+                         **{k: v for k, v in body.items() if k != "fund_id"})
         return 201, disbursement_json(session, row)
     return idempotent(run)
 

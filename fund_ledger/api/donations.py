@@ -11,21 +11,11 @@ from ..ledger.money import fen_to_str
 from ..http.security import access, current_actor
 from ..services import donations as svc
 from . import blp
-from ..schemas.fields import Id, Money, StrictBool, StrictDate
+from ..schemas.donations import DonorIn, DonationIn, OfficialReceiptIn, RefundIn
+from ..schemas.fields import Id, Money
 from .schemas import PageQuery, idempotent as _idempotent, page_schema
 
 BOOK_READERS = ("manager", "auditor")
-
-
-class DonorIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    kind = fields.String(required=True, validate=validate.OneOf(["person", "organisation"]))
-    phone = fields.String(load_default="", validate=validate.Length(max=32))
-    email = fields.String(load_default="", validate=validate.Length(max=120))
-    address = fields.String(load_default="", validate=validate.Length(max=200))
-    related_party = StrictBool(load_default=False)
-    related_note = fields.String(load_default="", validate=validate.Length(max=200))
-    display_name = fields.String(load_default="", validate=validate.Length(max=100))
 
 
 class DonorOut(Schema):
@@ -44,18 +34,6 @@ class DonorOut(Schema):
 
 class DonorQuery(PageQuery):
     q = fields.String(validate=validate.Length(max=100))
-
-
-class DonationIn(Schema):
-    donor_id = Id(required=True)
-    fund_id = Id(required=True)
-    amount = Money(required=True)
-    received_on = StrictDate(required=True)
-    channel = fields.String(required=True, validate=validate.OneOf(list(svc.CHANNEL_ACCOUNTS)))
-    reference = fields.String(load_default="", validate=validate.Length(max=64))
-    memo = fields.String(load_default="", validate=validate.Length(max=500))
-    anonymous = StrictBool(load_default=False)
-    pledge_id = Id(load_default=None, allow_none=True)
 
 
 class DonationOut(Schema):
@@ -81,15 +59,6 @@ class DonationOut(Schema):
 class DonationQuery(PageQuery):
     donor_id = Id(strict=False)
     fund_id = Id(strict=False)
-
-
-class RefundIn(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    on = StrictDate(load_default=None, allow_none=True)
-
-
-class OfficialReceiptIn(Schema):
-    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
 def donation_json(session, d: m.Donation) -> dict:
@@ -156,9 +125,7 @@ def post_donation(body):
     session = db_session()
 
     def run():
-        gift = svc.Gift(donor_id=body["donor_id"], fund=body["fund_id"], amount=body["amount"],
-                        received_on=body["received_on"], channel=body["channel"], reference=body["reference"],
-                        memo=body["memo"], anonymous=body["anonymous"], pledge_id=body["pledge_id"])
+        gift = svc.Gift(fund=body["fund_id"], **{k: v for k, v in body.items() if k != "fund_id"})
         return 201, donation_json(session, svc.record_donation(session, current_actor(), gift))
     return _idempotent(run)
 

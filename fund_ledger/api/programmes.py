@@ -18,8 +18,9 @@ from ..services import programmes as prog
 from ..services.errors import InvalidInput
 from ..services.organisations import update_bank_account
 from . import blp
-from .disbursements import BudgetLine, DisbursementOut, OrganisationOut, disbursement_json
-from ..schemas.fields import Id, Money, StrictDate
+from .disbursements import DisbursementOut, OrganisationOut, disbursement_json
+from ..schemas.fields import Id
+from ..schemas.grants import ProgrammeIn, ReasonIn as SendBackIn, ReceiveReportIn as ReceiveIn, UseReportIn
 from .schemas import IDEMPOTENCY_HEADER, PageQuery, idempotent, page_schema
 
 
@@ -34,36 +35,9 @@ class AttachmentOut(Schema):
     uploaded_at = fields.String()
 
 
-class UseReportIn(Schema):
-    spent = Money(required=True, allow_zero=True)
-    returned = Money(load_default=0, allow_zero=True)
-    narrative = fields.String(required=True, validate=validate.Length(min=1, max=5000))
-    lines = fields.List(fields.Nested(BudgetLine), load_default=list, validate=validate.Length(max=100))
-
-
-class ReceiveIn(Schema):
-    note = fields.String(load_default="", validate=validate.Length(max=500))
-    returned_on = StrictDate(load_default=None)
-    return_reference = fields.String(load_default="", validate=validate.Length(max=64))
-
-
-class SendBackIn(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
-
-
 class BankAccountIn(Schema):
     bank_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     bank_account = fields.String(required=True, validate=validate.Length(min=1, max=40))
-
-
-class ProgrammeIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    fund_id = Id(required=True)
-    budget = Money(required=True)
-    starts_on = StrictDate(required=True)
-    ends_on = StrictDate(required=True)
-    description = fields.String(load_default="", validate=validate.Length(max=2000))
-    organisation_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=500))
 
 
 class MemberIn(Schema):
@@ -178,9 +152,8 @@ def post_bank_account(body, organisation_id: int):
 @access("manager")
 def post_programme(body):
     session = db_session()
-    row = prog.create_programme(session, current_actor(), name=body["name"], fund=body["fund_id"],
-                                budget=body["budget"], starts_on=body["starts_on"], ends_on=body["ends_on"],
-                                description=body["description"], organisation_ids=body["organisation_ids"])
+    row = prog.create_programme(session, current_actor(), fund=body["fund_id"],
+                                **{k: v for k, v in body.items() if k != "fund_id"})
     session.commit()
     return _programme_json(session, row)
 

@@ -10,14 +10,20 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .security import is_api_request
-from ..services.errors import ServiceError
+from ..schemas.base import flat_errors
+from ..schemas.messages import codes_of, render
+from ..services.errors import INVALID_INPUT, ServiceError
 
 PROBLEM = "application/problem+json"
 
 
 def problem(status: int, title: str, detail: str, errors: dict | None = None, code: str | None = None, headers=None):
+    """``{type, title, status, detail, errors: {field: [words]}, code, codes: {field: [code]}}``: the words in
+    English (the API's language), the codes for programs (``amount.too_many_decimals``, ``fund.closed``...)."""
+    errors = flat_errors(errors or {})
     body = {"type": f"https://fund-ledger.invalid/problems/{code or status}", "title": title, "status": status,
-            "detail": detail, "errors": errors or {}}
+            "detail": detail, "errors": {k: [render(x, "en") for x in v] for k, v in errors.items()},
+            "code": code or str(status), "codes": codes_of(errors)}
     response = jsonify(body)
     response.status_code = status
     response.mimetype = PROBLEM
@@ -43,8 +49,15 @@ def http_error(exc: HTTPException):
         headers = {k: v for k, v in exc.get_headers() if k in ("Allow", "Retry-After")}
         if code == 401:
             headers["WWW-Authenticate"] = "Bearer"
-        return problem(code, exc.name, detail, errors if isinstance(errors, dict) else None, headers=headers)
+        if isinstance(errors, dict):  # a schema refused the input: the same code a page's refusal has
+            return problem(code, "Invalid input" if code == 400 else exc.name, _detail(errors) if code == 400 else detail,
+                           errors, INVALID_INPUT if code == 400 else None, headers=headers)
+        return problem(code, exc.name, detail, None, headers=headers)
     return _page(code, exc.name, detail)
+
+
+def _detail(errors: dict) -> str:
+    return "the input is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in flat_errors(errors).items() if v)
 
 
 def _page(code: int, title: str, detail: str, headers=None):

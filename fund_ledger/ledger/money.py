@@ -22,72 +22,79 @@ _GROUPED_RE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 
 
 class MoneyError(ValueError):
-    """A text that is not an amount; ``str(err)`` says why in plain English."""
+    """A text that is not an amount: ``code`` and ``params`` say why (the catalogue in
+    ``schemas/messages.py`` has the words for each code); ``str(err)`` is the same in plain English."""
+
+    def __init__(self, text: str, code: str = "amount.not_a_number", **params):
+        super().__init__(text)
+        self.code = code
+        self.params = params
 
 
 def parse_amount(text: str, *, allow_zero: bool = False, allow_negative: bool = False) -> int:
     """Strictly parse a yuan amount such as ``"100,000.50"`` into fen."""
     if not isinstance(text, str):
-        raise MoneyError("amount must be text")
+        raise MoneyError("amount must be text", "amount.type")
     # Length check first so hostile input costs nothing beyond this.
     if len(text) > MAX_TEXT_LEN:
-        raise MoneyError("amount text is too long")
+        raise MoneyError("amount text is too long", "amount.too_long")
     s = text.strip(_ASCII_SPACE)
     if not s:
-        raise MoneyError("empty amount")
+        raise MoneyError("empty amount", "amount.empty")
     m = _AMOUNT_RE.fullmatch(s)
     if m is None:
-        raise MoneyError(_diagnose(s))
+        text, code, *params = _diagnose(s)
+        raise MoneyError(text, code, **(params[0] if params else {}))
     sign, whole, frac = m.groups()
     fen = int(whole.replace(",", "")) * 100 + int((frac or "").ljust(2, "0"))
     if fen > MAX_AMOUNT_FEN:
-        raise MoneyError(_TOO_LARGE)
+        raise MoneyError(_TOO_LARGE, "amount.too_large", max="999,999,999,999.99")
     if fen == 0:  # "-0" lands here too: it is zero, not a negative amount
         if not allow_zero:
-            raise MoneyError("amount must be greater than zero")
+            raise MoneyError("amount must be greater than zero", "amount.zero")
         return 0
     if sign:
         if not allow_negative:
-            raise MoneyError("amount must not be negative")
+            raise MoneyError("amount must not be negative", "amount.negative")
         return -fen
     return fen
 
 
-def _diagnose(s: str) -> str:
-    """Explain why ``s`` (stripped, non-empty, rejected by the regex) is not an amount."""
+def _diagnose(s: str) -> tuple:
+    """(English, code[, params]) for why ``s`` (stripped, non-empty, rejected by the regex) is not an amount."""
     for ch in s:
         if unicodedata.category(ch) == "Sc":
-            return "currency symbols are not allowed"
+            return "currency symbols are not allowed", "amount.currency_symbol"
     for ch in s:
         if not ch.isascii():
-            return f"use ASCII digits and punctuation only (found U+{ord(ch):04X})"
+            return f"use ASCII digits and punctuation only (found U+{ord(ch):04X})", "amount.not_ascii", {"char": f"U+{ord(ch):04X}"}
     if s.lstrip("+-").lower() in ("nan", "inf", "infinity"):
-        return "not a number"
+        return "not a number", "amount.not_a_number"
     if _EXPONENT_RE.fullmatch(s):
-        return "exponents are not allowed"
+        return "exponents are not allowed", "amount.exponent"
     if "_" in s:
-        return "underscores are not allowed"
+        return "underscores are not allowed", "amount.underscore"
     if any(ch in _ASCII_SPACE for ch in s):
-        return "spaces are not allowed inside an amount"
+        return "spaces are not allowed inside an amount", "amount.space"
     if s.startswith("+"):
-        return "a leading + is not allowed"
+        return "a leading + is not allowed", "amount.plus"
     body = s[1:] if s.startswith("-") else s
     if not body or any(ch not in "0123456789.," for ch in body):
-        return "not a number"
+        return "not a number", "amount.not_a_number"
     if body.count(".") > 1:
-        return "more than one decimal point"
+        return "more than one decimal point", "amount.decimal_points"
     whole, dot, frac = body.partition(".")
     if dot and (not whole.strip(",") or not frac):
-        return "digits are required on both sides of the decimal point"
+        return "digits are required on both sides of the decimal point", "amount.decimal_digits"
     if "," in frac:
-        return "thousands separators are not allowed after the decimal point"
+        return "thousands separators are not allowed after the decimal point", "amount.separator_after_point"
     if len(frac) > 2:
-        return "more than two decimal places"
+        return "more than two decimal places", "amount.too_many_decimals"
     if len(whole) > 1 and whole[0] == "0":
-        return "leading zeros are not allowed"
+        return "leading zeros are not allowed", "amount.leading_zero"
     if "," in whole and not _GROUPED_RE.fullmatch(whole):
-        return "thousands separators must group digits in threes"
-    return "not a number"
+        return "thousands separators must group digits in threes", "amount.grouping"
+    return "not a number", "amount.not_a_number"
 
 
 def _check_fen(fen: int) -> None:
@@ -166,7 +173,7 @@ def to_chinese_capital(fen: int) -> str:
     """大写金额 as printed on cheques and receipts, e.g. 壹仟陆佰捌拾元零叁角贰分."""
     _check_fen(fen)
     if abs(fen) > MAX_AMOUNT_FEN:
-        raise MoneyError(_TOO_LARGE)
+        raise MoneyError(_TOO_LARGE, "amount.too_large", max="999,999,999,999.99")
     if fen == 0:
         return "零元整"
     yuan, cents = divmod(abs(fen), 100)

@@ -20,6 +20,7 @@ from ..ledger.entries import EntryCode, EntryDraft, Posting
 from ..ledger.grants import ACKNOWLEDGED, APPROVED, PAID, SUBMITTED, next_state
 from ..ledger.money import MAX_AMOUNT_FEN, format_yuan
 from . import audit
+from ..schemas.messages import Message
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken
 from ..clock import local_today
@@ -71,21 +72,21 @@ def submit(session: Session, actor: Actor, *, organisation_id: int, fund, amount
         raise Forbidden("only a grantee or a fund manager submits a request")
     errors: dict[str, list[str]] = {}
     if session.get(m.Organisation, organisation_id) is None if isinstance(organisation_id, int) else True:
-        errors["organisation_id"] = [f"no organisation {organisation_id}"]
+        errors["organisation_id"] = [Message("organisation.missing", id=organisation_id)]
     fund_row = open_fund(session, fund, errors)
     if type(amount) is not int or not 0 < amount <= MAX_AMOUNT_FEN:
-        errors["amount"] = [f"between ¥0.01 and {format_yuan(MAX_AMOUNT_FEN)}"]
+        errors["amount"] = [Message("amount.range", min="¥0.01", max=format_yuan(MAX_AMOUNT_FEN))]
     purpose = (purpose or "").strip() if isinstance(purpose, str) else ""
     if not purpose or len(purpose) > 2000:
-        errors["purpose"] = ["1 to 2000 characters: what the money is for"]
+        errors["purpose"] = [Message("purpose.required")]
     lines = budget or []
     if not isinstance(lines, list) or len(lines) > 100 or any(
             not isinstance(x, dict) or not str(x.get("item", "")).strip() or type(x.get("amount")) is not int
             or x["amount"] <= 0 for x in lines):
-        errors["budget"] = ["up to 100 lines, each an item and a positive amount"]
+        errors["budget"] = [Message("budget.lines")]
     elif lines and sum(x["amount"] for x in lines) != amount:
-        errors["budget"] = [f"the budget lines add up to {format_yuan(sum(x['amount'] for x in lines))}, "
-                            f"not {format_yuan(amount) if type(amount) is int else amount}"]
+        errors["budget"] = [Message("budget.sum", sum=format_yuan(sum(x["amount"] for x in lines)),
+                                    amount=format_yuan(amount) if type(amount) is int else amount)]
     if programme_id is not None and "organisation_id" not in errors and fund_row is not None:
         if problem := programme_problem(session, programme_id, organisation_id, fund_row.code, today or local_today()):
             errors["programme_id"] = [problem]
@@ -165,7 +166,7 @@ def reject(session: Session, actor: Actor, disbursement_id: int, reason: str) ->
         raise Forbidden("only a fund manager rejects")
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
-        raise InvalidInput("a reason (1 to 500 characters) is required", {"reason": ["required"]})
+        raise InvalidInput("a reason (1 to 500 characters) is required", {"reason": [Message("required")]})
     row, before = _move(session, actor, disbursement_id, "reject")
     row.status = next_state(before, "reject")
     _event(session, actor, row, "reject", before, {"reason": reason})
@@ -190,7 +191,7 @@ def pay(session: Session, actor: Actor, disbursement_id: int, *, paid_on: date, 
         raise Forbidden("only a fund manager pays")
     reference = (reference or "").strip()
     if not reference or len(reference) > 64:
-        raise InvalidInput("the payment reference (1 to 64 characters) is required", {"reference": ["required"]})
+        raise InvalidInput("the payment reference (1 to 64 characters) is required", {"reference": [Message("required")]})
     row, before = _move(session, actor, disbursement_id, "pay")
     fund = session.scalar(select(m.Fund).where(m.Fund.code == row.fund_code))
     org = session.get(m.Organisation, row.organisation_id)
@@ -215,7 +216,7 @@ def acknowledge(session: Session, actor: Actor, disbursement_id: int, *, receive
     row, before = _move(session, actor, disbursement_id, "acknowledge")
     if type(received_on) is not date or received_on < row.paid_on or received_on > (today or local_today()):
         raise InvalidInput(f"the date received is on or after the payment ({row.paid_on.isoformat()}) and not "
-                           f"in the future", {"received_on": ["out of range"]})
+                           f"in the future", {"received_on": [Message("received_on.range")]})
     row.status, row.acknowledged_on = next_state(before, "acknowledge"), received_on
     _event(session, actor, row, "acknowledge", before, {"received_on": received_on.isoformat()})
     return row
@@ -248,21 +249,21 @@ def submit_report(session: Session, actor: Actor, disbursement_id: int, *, spent
     errors: dict[str, list[str]] = {}
     for name, value in (("spent", spent), ("returned", returned)):
         if type(value) is not int or not 0 <= value <= MAX_AMOUNT_FEN:
-            errors[name] = ["an amount of at least ¥0.00"]
+            errors[name] = [Message("amount.at_least_zero")]
     if not errors and spent + returned != row.amount:
-        errors["returned"] = [f"spent ({format_yuan(spent)}) and returned ({format_yuan(returned)}) add up to "
-                              f"{format_yuan(spent + returned)}, not the {format_yuan(row.amount)} paid"]
+        errors["returned"] = [Message("report.sum", spent=format_yuan(spent), returned=format_yuan(returned),
+                                      sum=format_yuan(spent + returned), paid=format_yuan(row.amount))]
     narrative = narrative.strip() if isinstance(narrative, str) else ""
     if not narrative or len(narrative) > 5000:
-        errors["narrative"] = ["1 to 5000 characters: what the money did"]
+        errors["narrative"] = [Message("narrative.required")]
     lines = lines or []
     if not isinstance(lines, list) or len(lines) > 100 or any(
             not isinstance(x, dict) or not str(x.get("item", "")).strip() or type(x.get("amount")) is not int
             or x["amount"] <= 0 for x in lines):
-        errors["lines"] = ["up to 100 lines, each an item and a positive amount"]
+        errors["lines"] = [Message("budget.lines")]
     elif lines and "spent" not in errors and sum(x["amount"] for x in lines) != spent:
-        errors["lines"] = [f"the spending lines add up to {format_yuan(sum(x['amount'] for x in lines))}, "
-                           f"not the {format_yuan(spent)} spent"]
+        errors["lines"] = [Message("report.lines_sum", sum=format_yuan(sum(x["amount"] for x in lines)),
+                                   spent=format_yuan(spent))]
     if errors:
         raise InvalidInput("the use report is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()),
                            errors)
@@ -330,7 +331,7 @@ def send_back_report(session: Session, actor: Actor, disbursement_id: int, reaso
     """Return the use report to the grantee, with the reason; they submit a new one."""
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
-        raise InvalidInput("a reason (1 to 500 characters) is required", {"reason": ["required"]})
+        raise InvalidInput("a reason (1 to 500 characters) is required", {"reason": [Message("required")]})
     row, report = _open_report(session, actor, disbursement_id)
     report.status, report.decided_by, report.decided_at, report.decision_note = (
         "sent_back", actor.username, repo.utc_now_text(), reason)

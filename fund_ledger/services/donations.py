@@ -20,6 +20,7 @@ from ..ledger.entries import EntryCode, EntryDraft, Posting
 from ..ledger.money import MAX_AMOUNT_FEN, format_yuan
 from ..ledger.rules import MAX_MEMO_LENGTH
 from . import audit
+from ..schemas.messages import Message
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from ..clock import local_today
@@ -46,14 +47,14 @@ def receipt_number(year: int, seq: int) -> str:
 def _text(errors: dict, name: str, value, limit: int, required: bool = False) -> str:
     value = (value or "").strip() if isinstance(value, str) or value is None else None
     if value is None:
-        errors[name] = ["must be text"]
+        errors[name] = [Message("text.type")]
         return ""
     if required and not value:
-        errors[name] = ["required"]
+        errors[name] = [Message("required")]
     elif len(value) > limit:
-        errors[name] = [f"at most {limit} characters"]
+        errors[name] = [Message("text.too_long", max=limit)]
     elif any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
-        errors[name] = ["contains control characters"]
+        errors[name] = [Message("text.control")]
     return value
 
 
@@ -73,11 +74,11 @@ def create_donor(session: Session, actor: Actor, *, name: str, kind: str, phone:
         related_note=_text(errors, "related_note", related_note, 200),
         display_name=_text(errors, "display_name", display_name, 100), created_at=repo.utc_now_text())
     if kind not in KINDS:
-        errors["kind"] = ["person or organisation"]
+        errors["kind"] = [Message("donor.kind")]
     if "phone" not in errors and not PHONE_RE.match(donor.phone):
-        errors["phone"] = ["digits, spaces, + - ( ) only"]
+        errors["phone"] = [Message("phone.format")]
     if "email" not in errors and not EMAIL_RE.match(donor.email):
-        errors["email"] = ["not an e-mail address"]
+        errors["email"] = [Message("email.format")]
     if errors:
         raise _invalid("donor", errors)
     session.add(donor)
@@ -113,11 +114,11 @@ def open_fund(session: Session, ref, errors: dict[str, list[str]], field: str = 
     """The fund ``ref`` names, if it is open; otherwise None, with the reason put in ``errors[field]``."""
     try:
         fund = find_fund(session, ref)
-    except NotFound as err:
-        errors[field] = [err.detail]
+    except NotFound:
+        errors[field] = [Message("fund.missing", fund=repr(ref))]
         return None
     if fund.closed_on is not None:
-        errors[field] = [f"fund {fund.name} is closed"]
+        errors[field] = [Message("fund.closed", fund=fund.name)]
     return fund
 
 
@@ -169,30 +170,30 @@ def _check_gift(look: _Lookups, gift: Gift, today: date) -> tuple[m.Donor, m.Fun
     errors: dict[str, list[str]] = {}
     donor = look.donor(gift.donor_id)
     if donor is None:
-        errors["donor_id"] = [f"no donor {gift.donor_id}"]
+        errors["donor_id"] = [Message("donor.missing", id=gift.donor_id)]
     fund = look.fund(gift.fund)
     if fund is None:
-        errors["fund_id"] = [f"no fund {gift.fund!r}"]
+        errors["fund_id"] = [Message("fund.missing", fund=repr(gift.fund))]
     elif fund.closed_on is not None:
-        errors["fund_id"] = [f"fund {fund.name} is closed"]
+        errors["fund_id"] = [Message("fund.closed", fund=fund.name)]
     elif fund.end_date is not None and type(gift.received_on) is date and gift.received_on > fund.end_date:
-        errors["fund_id"] = [f"fund {fund.name} ended on {fund.end_date.isoformat()}"]
+        errors["fund_id"] = [Message("fund.ended", fund=fund.name, date=fund.end_date.isoformat())]
     if type(gift.amount) is not int or not 0 < gift.amount <= MAX_AMOUNT_FEN:
-        errors["amount"] = [f"between ¥0.01 and {format_yuan(MAX_AMOUNT_FEN)}"]
+        errors["amount"] = [Message("amount.range", min="¥0.01", max=format_yuan(MAX_AMOUNT_FEN))]
     if gift.channel not in CHANNEL_ACCOUNTS:
-        errors["channel"] = [f"one of {', '.join(CHANNEL_ACCOUNTS)}"]
+        errors["channel"] = [Message("channel.choice", choices=", ".join(CHANNEL_ACCOUNTS))]
     if type(gift.received_on) is not date:
-        errors["received_on"] = ["a date written YYYY-MM-DD"]
+        errors["received_on"] = [Message("date.format")]
     elif gift.received_on > today:
-        errors["received_on"] = [f"{gift.received_on.isoformat()} is in the future"]
+        errors["received_on"] = [Message("date.future", date=gift.received_on.isoformat())]
     _text(errors, "reference", gift.reference, 64)
     _text(errors, "memo", gift.memo, 500)
     if gift.pledge_id is not None:
         pledge = look.pledge(gift.pledge_id)
         if pledge is None:
-            errors["pledge_id"] = [f"no pledge {gift.pledge_id}"]
+            errors["pledge_id"] = [Message("pledge.missing", id=gift.pledge_id)]
         elif donor is not None and fund is not None and (pledge.donor_id != donor.id or pledge.fund_code != fund.code):
-            errors["pledge_id"] = ["the pledge is from another donor or for another fund"]
+            errors["pledge_id"] = [Message("pledge.mismatch")]
     return donor, fund, errors
 
 

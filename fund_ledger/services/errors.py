@@ -6,6 +6,10 @@ from collections.abc import Iterable
 from ..ledger.entries import LedgerError
 
 
+INVALID_INPUT = "InvalidInput"
+"""The code of a 400 for malformed input, whether a schema or a service found it."""
+
+
 class ServiceError(Exception):
     status = 400
     title = "Bad request"
@@ -15,6 +19,15 @@ class ServiceError(Exception):
         self.detail = detail
         self.errors = errors or {}
         self.code = code or type(self).__name__
+
+
+def from_validation(err, what: str = "input") -> "InvalidInput":
+    """A schema's refusal (marshmallow ``ValidationError``) as the service error every edge shows alike."""
+    from ..schemas.base import flat_errors
+
+    errors = flat_errors(err.messages)
+    return InvalidInput(f"the {what} is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items() if v),
+                        errors)
 
 
 class InvalidInput(ServiceError):

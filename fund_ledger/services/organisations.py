@@ -10,6 +10,7 @@ from ..db import models as m
 from ..db.repository import is_row_id, utc_now_text
 from ..ledger.credit_code import credit_code_error
 from . import audit
+from ..schemas.messages import Message
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -20,11 +21,11 @@ def create_organisation(session: Session, actor: Actor, *, name: str, credit_cod
     name, credit_code = (name or "").strip(), (credit_code or "").strip().upper()
     errors: dict[str, list[str]] = {}
     if not name or len(name) > 100:
-        errors["name"] = ["1 to 100 characters"]
+        errors["name"] = [Message("name.length")]
     if problem := credit_code_error(credit_code):
-        errors["credit_code"] = [problem]
+        errors["credit_code"] = [Message("credit_code.invalid", problem=problem)]
     if len(contact or "") > 500:
-        errors["contact"] = ["at most 500 characters"]
+        errors["contact"] = [Message("text.too_long", max=500)]
     if errors:
         raise InvalidInput("the organisation is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
     if session.scalar(select(m.Organisation.id).where((m.Organisation.name == name) | (m.Organisation.credit_code == credit_code))):

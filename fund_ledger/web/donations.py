@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..schemas.fields import ISO_DATE
+from flask_babel import gettext
+from marshmallow import ValidationError
+
+from ..schemas import donations as forms
+from ..schemas.base import load_form
+from ..schemas.messages import Message, code_of, render
 from ..http.db import db_session
 from ..db import models as m
 from ..http.i18n import bi, language, t
@@ -32,7 +36,7 @@ from ..http.security import PUBLIC, access, current_actor
 from ..services import donations as svc
 from ..services import funds as fund_svc
 from ..services import pledges as pledge_svc
-from ..services.errors import Conflict, InvalidInput, NotFound, ServiceError
+from ..services.errors import Conflict, InvalidInput, NotFound, ServiceError, from_validation
 from ..services.idempotency import request_fingerprint, run_once
 from ..services.imports import COLUMNS, ImportErrors, import_donations
 from ..clock import local_today
@@ -134,9 +138,32 @@ COLUMN_NAMES_ZH = {ours: names[1] for ours, names in COLUMNS.items()}
 
 # --- helpers --------------------------------------------------------------------------------------------
 
+def words(text: Message) -> Markup | str:
+    """A coded message in the page's language: Chinese with the English small beside it, or the English."""
+    en = render(text, "en")
+    return bi(render(text, "zh", gettext), en) if language() == "zh" else en
+
+
+def loaded(schema, form, what: str, **extra) -> dict:
+    """The form read through the input's schema (the one the API loads too); a refusal is the InvalidInput
+    a service would raise, so the page shows it beside the fields with the same codes."""
+    try:
+        return load_form(schema, form, **extra)
+    except ValidationError as err:
+        raise from_validation(err, what) from None
+
+
+def _placed(field: str, text) -> Markup:
+    """A message beside its field, with its code (``data-code``) for programs and tests."""
+    return Markup('<span class="message" data-field="{}" data-code="{}">{}</span>').format(
+        field, code_of(text), problem_text(text))
+
+
 @bp.app_template_global()
 def problem_text(text: str) -> Markup | str:
     """A service's message in the page's language, also when it carries a value (a fund, a date)."""
+    if isinstance(text, Message):
+        return words(text)
     if language() != "zh" or isinstance(text, Markup):
         return text if isinstance(text, Markup) else message(text)
     for pattern, zh in DYNAMIC_MESSAGES_ZH:
@@ -154,7 +181,10 @@ def _refused_here(err: ServiceError, fields: tuple[str, ...] | None = None,
     is the form's ``received_on``; see ``rename``) is put beside the right field or, failing that, in
     ``unplaced``, shown at the top of the form, so that no message is lost."""
     refused = _refused(err)
-    errors = {(rename or {}).get(k, k): [problem_text(x) for x in v] for k, v in (refused["errors"] or {}).items()}
+    errors = {}
+    for k, v in (refused["errors"] or {}).items():
+        field = (rename or {}).get(k, k)
+        errors[field] = [_placed(field, x) for x in v]
     refused["errors"] = errors
     if fields is not None:  # (only then a key more: the grant pages use this too, without fields)
         unplaced = [x for k, v in errors.items() if k not in fields for x in v]
@@ -202,34 +232,6 @@ def _id_arg(name: str) -> int | None:
 def _page_arg() -> int:
     page = request.args.get("page", 1, type=int) or 1
     return min(max(page, 1), 100_000)
-
-
-def _date_field(errors: dict, name: str, value: str, *, required: bool = True) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        if required:
-            errors[name] = ["required"]
-        return None
-    try:
-        if not ISO_DATE.fullmatch(value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = ["a date written YYYY-MM-DD"]
-        return None
-
-
-def _amount_field(errors: dict, name: str, value: str) -> int | None:
-    try:
-        return parse_amount(value or "")
-    except MoneyError as err:
-        errors[name] = [str(err)]
-        return None
-
-
-def _check(errors: dict, what: str) -> None:
-    if errors:
-        raise InvalidInput(f"the {what} is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
 
 
 def _open_funds(db) -> list[m.Fund]:
@@ -313,11 +315,7 @@ def add_donor():
     db = db_session()
     form = request.form
     try:
-        donor = svc.create_donor(
-            db, current_actor(), name=form.get("name", ""), kind=form.get("kind", ""), phone=form.get("phone", ""),
-            email=form.get("email", ""), address=form.get("address", ""),
-            related_party=form.get("related_party") == "1", related_note=form.get("related_note", ""),
-            display_name=form.get("display_name", ""))
+        donor = svc.create_donor(db, current_actor(), **loaded(forms.DonorIn, form, "donor"))
     except ServiceError as err:
         return _donors_page(db, form=form, status=err.status, **_refused_here(err))
     db.commit()
@@ -402,21 +400,9 @@ def _donation_form_page(db, *, form, key: str, error=None, errors=None, unplaced
                            today=local_today(), typed_amount=typed_amount), status
 
 
-def _gift_from_form(form) -> svc.Gift:
-    errors: dict[str, list[str]] = {}
-    donor_id = _int_or_none(form.get("donor_id"))
-    fund_id = _int_or_none(form.get("fund_id"))
-    if donor_id is None:
-        errors["donor_id"] = ["choose a donor"]
-    if fund_id is None:
-        errors["fund_id"] = ["choose a fund"]
-    amount = _amount_field(errors, "amount", form.get("amount", ""))
-    received_on = _date_field(errors, "received_on", form.get("received_on", ""))
-    pledge_id = _int_or_none(form.get("pledge_id"))
-    _check(errors, "gift")
-    return svc.Gift(donor_id=donor_id, fund=fund_id, amount=amount, received_on=received_on,
-                    channel=form.get("channel", ""), reference=form.get("reference", ""), memo=form.get("memo", ""),
-                    anonymous=form.get("anonymous") == "1", pledge_id=pledge_id)
+def _gift(form) -> svc.Gift:
+    data = loaded(forms.DonationIn, form, "gift")
+    return svc.Gift(fund=data.pop("fund_id"), **data)
 
 
 @bp.route("/donations/new", methods=["GET", "POST"])
@@ -433,7 +419,7 @@ def new_donation():
     recorded = []
 
     def run():
-        donation = svc.record_donation(db, current_actor(), _gift_from_form(form))
+        donation = svc.record_donation(db, current_actor(), _gift(form))
         recorded.append(donation)
         return 201, {"id": donation.id}
 
@@ -497,15 +483,8 @@ def refund_donation(donation_id: int):
     done = []
 
     def run():
-        errors: dict[str, list[str]] = {}
-        reason = form.get("reason", "").strip()
-        if not reason:
-            errors["reason"] = ["required"]
-        elif len(reason) > 300:
-            errors["reason"] = ["at most 300 characters"]
-        on = _date_field(errors, "on", form.get("on", ""), required=False)
-        _check(errors, "refund")
-        reversal = svc.refund_donation(db, current_actor(), donation_id, reason, on=on)
+        data = loaded(forms.RefundIn, form, "refund")
+        reversal = svc.refund_donation(db, current_actor(), donation_id, data["reason"], on=data["on"])
         done.append(reversal)
         return 201, {"entry": reversal.number}
 
@@ -528,7 +507,8 @@ def official_receipt(donation_id: int):
     _get_or_404(svc.get_donation, db, donation_id)
     form = request.form
     try:
-        donation = svc.set_official_receipt(db, current_actor(), donation_id, form.get("number", ""))
+        number = loaded(forms.OfficialReceiptIn, form, "official receipt")["number"]
+        donation = svc.set_official_receipt(db, current_actor(), donation_id, number)
     except ServiceError as err:
         refused = _refused_here(err, ("number",), {"official_receipt_number": "number"})
         return _donation_page(db, donation_id, form=form, action="official", status=err.status, **refused)
@@ -606,32 +586,6 @@ def _pledges_page(db, *, form=None, error=None, errors=None, unplaced=None, stat
                            overdue_total=sum(s.overdue for s in statuses)), status
 
 
-def _instalments(text: str, errors: dict) -> list[tuple[date, int]]:
-    """Lines of ``YYYY-MM-DD amount`` (as a fund manager types them) as (date, fen)."""
-    out, problems = [], []
-    for n, line in enumerate((text or "").splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        parts = line.split(None, 1)
-        if len(parts) != 2:
-            problems.append(t(f"第 {n} 行：应为“日期 金额”，如 2026-12-31 50000",
-                              f"line {n}: write a date and an amount, e.g. 2026-12-31 50000"))
-            continue
-        found: dict[str, list[str]] = {}
-        due = _date_field(found, "date", parts[0])
-        amount = _amount_field(found, "amount", parts[1].strip())
-        for (text,) in found.values():
-            problems.append(t(f"第 {n} 行：{MESSAGES_ZH.get(text, text)}", f"line {n}: {text}"))
-        if due and amount:
-            out.append((due, amount))
-    if problems:
-        errors["instalments"] = problems
-    elif not out:
-        errors["instalments"] = ["1 to 120 instalments"]
-    return out
-
-
 @bp.get("/pledges")
 @access(*BOOK_READERS)
 def pledges():
@@ -644,16 +598,10 @@ def add_pledge():
     db = db_session()
     form = request.form
     try:
-        errors: dict[str, list[str]] = {}
-        donor_id, fund_id = _int_or_none(form.get("donor_id")), _int_or_none(form.get("fund_id"))
-        if donor_id is None:
-            errors["donor_id"] = ["choose a donor"]
-        if fund_id is None:
-            errors["fund_id"] = ["choose a fund"]
-        instalments = _instalments(form.get("instalments", ""), errors)
-        _check(errors, "pledge")
-        pledge = pledge_svc.create_pledge(db, current_actor(), donor_id=donor_id, fund=fund_id,
-                                          instalments=instalments, memo=form.get("memo", "").strip())
+        data = loaded(forms.PledgeIn, form, "pledge")
+        instalments = [(x["due_on"], x["amount"]) for x in data["instalments"]]
+        pledge = pledge_svc.create_pledge(db, current_actor(), donor_id=data["donor_id"], fund=data["fund_id"],
+                                          instalments=instalments, memo=data["memo"])
     except NotFound as err:
         field = "donor_id" if "donor" in err.detail else "fund_id"
         err.errors = {field: [err.detail]}
@@ -677,13 +625,7 @@ def new_fund():
     if request.method == "POST":
         form = request.form
         try:
-            errors: dict[str, list[str]] = {}
-            end_date = _date_field(errors, "end_date", form.get("end_date", ""), required=False)
-            _check(errors, "fund")
-            fund = fund_svc.create_fund(
-                db, current_actor(), code=form.get("code", ""), name=form.get("name", ""),
-                restricted=form.get("restricted") == "1", purpose=form.get("purpose", "").strip(),
-                name_en=form.get("name_en", "").strip(), end_date=end_date)
+            fund = fund_svc.create_fund(db, current_actor(), **loaded(forms.FundIn, form, "fund"))
         except ServiceError as err:
             context, status = {**_refused_here(err), "form": form}, err.status
         else:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
 
 from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -30,7 +29,8 @@ from ..services.idempotency import request_fingerprint, run_once
 from ..clock import local_today
 from ..http.i18n import t
 from . import ACTIVE, bp
-from .donations import _amount_field, _check, _date_field, _open_funds, _refused_here
+from ..schemas import grants as forms
+from .donations import _open_funds, _refused_here, loaded
 from .people import MAX_ID, MESSAGES_ZH, _int_or_none, _notice
 
 READERS = ("grantee", "manager", "auditor")
@@ -103,29 +103,6 @@ def _names(db) -> tuple[dict[int, str], dict[str, m.Fund]]:
             {f.code: f for f in db.scalars(select(m.Fund))})
 
 
-def _budget_lines(text: str, errors: dict) -> list[dict]:
-    """Lines of ``item amount`` (the amount last) as [{"item", "amount"}] in fen."""
-    out, problems = [], []
-    for n, line in enumerate((text or "").splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        parts = line.rsplit(None, 1)
-        if len(parts) != 2:
-            problems.append(t(f"第 {n} 行：应为“项目 金额”，如 学习用品 12000", f"line {n}: write an item and an amount, "
-                              "e.g. books 12000"))
-            continue
-        found: dict[str, list[str]] = {}
-        amount = _amount_field(found, "amount", parts[1])
-        for (text_,) in found.values():
-            problems.append(t(f"第 {n} 行：{MESSAGES_ZH.get(text_, text_)}", f"line {n}: {text_}"))
-        if amount:
-            out.append({"item": parts[0].strip(), "amount": amount})
-    if problems:
-        errors["budget"] = problems
-    return out
-
-
 # --- lists ----------------------------------------------------------------------------------------------
 
 @bp.get("/disbursements")
@@ -185,27 +162,8 @@ def new_disbursement():
     files = [f for f in request.files.getlist("files") if f and f.filename]
 
     def run():
-        errors: dict[str, list[str]] = {}
-        programme_id = None
-        if (form.get("programme_id") or "").strip():
-            programme_id = _int_or_none(form.get("programme_id"))
-            if programme_id is None:
-                errors["programme_id"] = ["choose a programme"]
-        fund_id = _int_or_none(form.get("fund_id"))
-        if fund_id is None:
-            errors["fund_id"] = ["choose a fund"]
-        amount = _amount_field(errors, "amount", form.get("amount", ""))
-        lines = _budget_lines(form.get("budget", ""), errors)
-        if amount and lines and "budget" not in errors and sum(x["amount"] for x in lines) != amount:
-            errors["budget"] = [t(f"预算各行合计 {format_yuan(sum(x['amount'] for x in lines))}，不等于申请金额 "
-                                  f"{format_yuan(amount)}",
-                                  f"the budget lines add up to {format_yuan(sum(x['amount'] for x in lines))}, "
-                                  f"not {format_yuan(amount)}")]
-        if not (form.get("purpose") or "").strip():
-            errors["purpose"] = ["1 to 2000 characters: what the money is for"]
-        _check(errors, "request")
-        row = svc.submit(db, actor, organisation_id=actor.organisation_id, fund=fund_id, amount=amount,
-                         purpose=form.get("purpose", ""), budget=lines, programme_id=programme_id)
+        data = loaded(forms.DisbursementIn, form, "request", organisation_id=actor.organisation_id)
+        row = svc.submit(db, actor, fund=data.pop("fund_id"), **data)
         for f in files:  # all in the same transaction: one bad file and nothing is submitted
             try:
                 att.add_attachment(db, actor, row.id, filename=f.filename, data=f.read(), declared_type=f.mimetype)
@@ -281,13 +239,6 @@ def _step(disbursement_id: int, action: str, fields: tuple[str, ...], do, zh: st
                     url_for("web.disbursement_detail", disbursement_id=disbursement_id))
 
 
-def _date_from(form, name: str) -> date:
-    errors: dict[str, list[str]] = {}
-    value = _date_field(errors, name, form.get(name, ""))
-    _check(errors, "date")
-    return value
-
-
 @bp.post("/disbursements/<int:disbursement_id>/approve")
 @access("manager")
 def approve_disbursement(disbursement_id: int):
@@ -299,7 +250,7 @@ def approve_disbursement(disbursement_id: int):
 @access("manager")
 def reject_disbursement(disbursement_id: int):
     return _step(disbursement_id, "reject", ("reason",),
-                 lambda db, a, i, f: svc.reject(db, a, i, f.get("reason", "")),
+                 lambda db, a, i, f: svc.reject(db, a, i, loaded(forms.ReasonIn, f, "rejection")["reason"]),
                  f"已驳回拨款申请 #{disbursement_id}", f"Request #{disbursement_id} rejected")
 
 
@@ -307,7 +258,7 @@ def reject_disbursement(disbursement_id: int):
 @access("grantee", "manager")
 def cancel_disbursement(disbursement_id: int):
     return _step(disbursement_id, "cancel", ("reason",),
-                 lambda db, a, i, f: svc.cancel(db, a, i, f.get("reason", "")),
+                 lambda db, a, i, f: svc.cancel(db, a, i, loaded(forms.CancelIn, f, "cancellation")["reason"]),
                  f"已撤销拨款申请 #{disbursement_id}", f"Request #{disbursement_id} cancelled")
 
 
@@ -315,7 +266,7 @@ def cancel_disbursement(disbursement_id: int):
 @access("manager")
 def pay_disbursement(disbursement_id: int):
     def do(db, actor, ident, form):
-        return svc.pay(db, actor, ident, paid_on=_date_from(form, "paid_on"), reference=form.get("reference", ""))
+        return svc.pay(db, actor, ident, **loaded(forms.PayIn, form, "payment"))
     return _step(disbursement_id, "pay", ("paid_on", "reference"), do,
                  f"已拨付 #{disbursement_id}，记账凭证已生成", f"Request #{disbursement_id} paid and posted")
 
@@ -324,7 +275,7 @@ def pay_disbursement(disbursement_id: int):
 @access("grantee")
 def acknowledge_disbursement(disbursement_id: int):
     def do(db, actor, ident, form):
-        return svc.acknowledge(db, actor, ident, received_on=_date_from(form, "received_on"))
+        return svc.acknowledge(db, actor, ident, **loaded(forms.AcknowledgeIn, form, "acknowledgement"))
     return _step(disbursement_id, "acknowledge", ("received_on",), do,
                  f"已确认 #{disbursement_id} 到账", f"Receipt of #{disbursement_id} acknowledged")
 
@@ -376,32 +327,11 @@ def download_attachment(disbursement_id: int, attachment_id: int):
     return attachment_response(a)
 
 
-def _amount_or_zero(errors: dict, name: str, value: str) -> int | None:
-    """An amount of zero or more (nothing written is zero)."""
-    text = (value or "").strip().replace(",", "")
-    if text.lstrip("¥").strip() in ("", "0", "0.0", "0.00"):
-        return 0
-    return _amount_field(errors, name, value)
-
-
-def _report_lines(text: str, errors: dict) -> list[dict]:
-    lines = _budget_lines(text, errors)
-    if "budget" in errors:
-        errors["lines"] = errors.pop("budget")
-    return lines
-
-
 @bp.post("/disbursements/<int:disbursement_id>/report")
 @access("grantee", "manager")
 def submit_use_report(disbursement_id: int):
     def do(db, actor, ident, form):
-        errors: dict[str, list[str]] = {}
-        spent = _amount_or_zero(errors, "spent", form.get("spent", ""))
-        returned = _amount_or_zero(errors, "returned", form.get("returned", ""))
-        lines = _report_lines(form.get("lines", ""), errors)
-        _check(errors, "use report")
-        report = svc.submit_report(db, actor, ident, spent=spent, returned=returned, narrative=form.get("narrative", ""),
-                                   lines=lines)
+        report = svc.submit_report(db, actor, ident, **loaded(forms.UseReportIn, form, "use report"))
         _files_step(ident, "report", report.id)
         return db.get(m.Disbursement, ident)
     return _step(disbursement_id, "report", ("spent", "returned", "narrative", "lines"), do,
@@ -412,11 +342,7 @@ def submit_use_report(disbursement_id: int):
 @access("manager")
 def receive_use_report(disbursement_id: int):
     def do(db, actor, ident, form):
-        returned_on = None
-        if (form.get("returned_on") or "").strip():
-            returned_on = _date_from(form, "returned_on")
-        svc.receive_report(db, actor, ident, note=form.get("note", ""), returned_on=returned_on,
-                           return_reference=form.get("return_reference", ""))
+        svc.receive_report(db, actor, ident, **loaded(forms.ReceiveReportIn, form, "decision"))
         return db.get(m.Disbursement, ident)
     return _step(disbursement_id, "receive_report", ("note", "returned_on", "return_reference"), do,
                  "使用报告已收悉", "Use report received")
@@ -426,7 +352,7 @@ def receive_use_report(disbursement_id: int):
 @access("manager")
 def send_back_use_report(disbursement_id: int):
     def do(db, actor, ident, form):
-        svc.send_back_report(db, actor, ident, form.get("reason", ""))
+        svc.send_back_report(db, actor, ident, loaded(forms.ReasonIn, form, "reason")["reason"])
         return db.get(m.Disbursement, ident)
     return _step(disbursement_id, "send_back_report", ("reason",), do,
                  "使用报告已退回修改", "Use report sent back")

@@ -13,7 +13,8 @@ from ..services import programmes as svc
 from ..services.errors import NotFound, ServiceError
 from ..services.organisations import create_organisation, update_bank_account
 from . import ACTIVE, bp
-from .donations import _amount_field, _check, _date_field, _open_funds, _refused_here
+from ..schemas import grants as forms
+from .donations import _open_funds, _refused_here, loaded
 from .people import MAX_ID, _int_or_none, _notice
 
 BOOKS = ("manager", "auditor")
@@ -54,8 +55,7 @@ def add_organisation():
     db = db_session()
     form = request.form
     try:
-        org = create_organisation(db, current_actor(), name=form.get("name", ""), credit_code=form.get("credit_code", ""),
-                                  contact=form.get("contact", "").strip())
+        org = create_organisation(db, current_actor(), **loaded(forms.OrganisationIn, form, "organisation"))
     except ServiceError as err:
         return _orgs_page(db, form=form, status=err.status, **_refused_here(err))
     db.commit()
@@ -115,20 +115,8 @@ def new_programme():
     if request.method == "POST":
         form = request.form
         try:
-            errors: dict[str, list[str]] = {}
-            budget = _amount_field(errors, "budget", form.get("budget", ""))
-            starts_on = _date_field(errors, "starts_on", form.get("starts_on", ""))
-            ends_on = _date_field(errors, "ends_on", form.get("ends_on", ""))
-            fund_id = _int_or_none(form.get("fund_id"))
-            if fund_id is None:
-                errors["fund_id"] = ["choose a fund"]
-            members = [_int_or_none(x) for x in form.getlist("organisation_ids")]
-            if None in members:
-                errors["organisation_ids"] = ["choose organisations from the list"]
-            _check(errors, "programme")
-            row = svc.create_programme(db, current_actor(), name=form.get("name", ""), fund=fund_id, budget=budget,
-                                       starts_on=starts_on, ends_on=ends_on, description=form.get("description", ""),
-                                       organisation_ids=members)
+            data = loaded(forms.ProgrammeIn, form, "programme")
+            row = svc.create_programme(db, current_actor(), fund=data.pop("fund_id"), **data)
         except ServiceError as err:
             context, status = {**_refused_here(err), "form": form}, err.status
         else:

@@ -1,0 +1,236 @@
+"""Messages are data: an error is a code and its parameters; the words come from this catalogue.
+
+``Message("text.too_long", max=100)`` is what a schema, a service or an import row says about a field.
+It *is* a ``str`` (its English words, ``"at most 100 characters"``), so logs, ``detail`` texts and older
+callers keep reading it as text, and it carries ``.code`` and ``.params`` for whoever renders it: the API
+puts the codes beside the words (``codes: {field: [code]}``), the pages show the words in the page's
+language (``render(message, "zh", gettext)``).
+
+Each code's English template is marked with ``N_`` so that ``pybabel extract`` finds it; the Chinese comes
+from the gettext catalogue (translations/zh_CN) when it holds the template, else from ``ZH`` below (the
+interim home of the Chinese until the catalogue has them all). Pure Python: no Flask, no marshmallow, so
+the services, the schemas and the command line can all import it.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+
+def N_(text: str) -> str:
+    """Marks a template for extraction (``pybabel extract -k N_``); translates nothing by itself."""
+    return text
+
+
+CATALOGUE: dict[str, str] = {
+    # any field
+    "required": N_("required"),
+    "unknown_field": N_("unknown field"),
+    "invalid": N_("not valid"),
+    "line.problem": N_("line %(line)s: %(problem)s"),
+    "lines.count": N_("at most %(max)s lines"),
+    "choice": N_("one of %(choices)s"),
+    "bool.invalid": N_("true or false"),
+    "id.invalid": N_("an id: a whole number from 1 to 2147483647"),
+    # text
+    "text.type": N_("must be text"),
+    "text.too_long": N_("at most %(max)s characters"),
+    "text.length": N_("%(min)s to %(max)s characters"),
+    "text.control": N_("contains control characters"),
+    # dates
+    "date.format": N_("a date written YYYY-MM-DD"),
+    "date.future": N_("%(date)s is in the future"),
+    # amounts (ledger.money's MoneyError codes)
+    "amount.not_string": N_('money is a JSON string with at most two decimals, like "100000.00"'),
+    "amount.type": N_("amount must be text"),
+    "amount.too_long": N_("amount text is too long"),
+    "amount.empty": N_("empty amount"),
+    "amount.too_large": N_("amount is too large (at most %(max)s)"),
+    "amount.zero": N_("amount must be greater than zero"),
+    "amount.negative": N_("amount must not be negative"),
+    "amount.currency_symbol": N_("currency symbols are not allowed"),
+    "amount.not_ascii": N_("use ASCII digits and punctuation only (found %(char)s)"),
+    "amount.not_a_number": N_("not a number"),
+    "amount.exponent": N_("exponents are not allowed"),
+    "amount.underscore": N_("underscores are not allowed"),
+    "amount.space": N_("spaces are not allowed inside an amount"),
+    "amount.plus": N_("a leading + is not allowed"),
+    "amount.decimal_points": N_("more than one decimal point"),
+    "amount.decimal_digits": N_("digits are required on both sides of the decimal point"),
+    "amount.separator_after_point": N_("thousands separators are not allowed after the decimal point"),
+    "amount.too_many_decimals": N_("more than two decimal places"),
+    "amount.leading_zero": N_("leading zeros are not allowed"),
+    "amount.grouping": N_("thousands separators must group digits in threes"),
+    "amount.range": N_("between %(min)s and %(max)s"),
+    # donors and gifts
+    "donor.kind": N_("person or organisation"),
+    "donor.missing": N_("no donor %(id)s"),
+    "phone.format": N_("digits, spaces, + - ( ) only"),
+    "email.format": N_("not an e-mail address"),
+    "fund.missing": N_("no fund %(fund)s"),
+    "fund.closed": N_("fund %(fund)s is closed"),
+    "fund.ended": N_("fund %(fund)s ended on %(date)s"),
+    "pledge.missing": N_("no pledge %(id)s"),
+    "pledge.mismatch": N_("the pledge is from another donor or for another fund"),
+    "channel.choice": N_("one of %(choices)s"),
+    # disbursements
+    "purpose.required": N_("1 to 2000 characters: what the money is for"),
+    "reason.required": N_("a reason (1 to 500 characters) is required"),
+    "reference.required": N_("the payment reference (1 to 64 characters) is required"),
+    "budget.lines": N_("up to 100 lines, each an item and a positive amount"),
+    "budget.line": N_("line %(line)s: write an item and an amount, e.g. books 12000"),
+    "budget.line_amount": N_("line %(line)s: %(problem)s"),
+    "budget.sum": N_("the budget lines add up to %(sum)s, not %(amount)s"),
+    "instalments.line": N_("line %(line)s: write a date and an amount, e.g. 2026-12-31 50000"),
+    "instalments.line_value": N_("line %(line)s: %(problem)s"),
+    "instalments.count": N_("1 to 120 instalments"),
+    "credit_code.invalid": N_("not a valid unified social credit code: %(problem)s"),
+    "organisation.missing": N_("no organisation %(id)s"),
+    "name.length": N_("1 to 100 characters"),
+    "narrative.required": N_("1 to 5000 characters: what the money did"),
+    "amount.at_least_zero": N_("an amount of at least ¥0.00"),
+    "report.sum": N_("spent (%(spent)s) and returned (%(returned)s) add up to %(sum)s, not the %(paid)s paid"),
+    "report.lines_sum": N_("the spending lines add up to %(sum)s, not the %(spent)s spent"),
+    "received_on.range": N_("out of range"),
+    "period.format": N_("a month (YYYY-MM) or a year (YYYY) from 2000 on"),
+}
+
+ZH: dict[str, str] = {
+    # The Chinese of each code, until translations/zh_CN/LC_MESSAGES/messages.po holds them (then gettext wins).
+    "required": "必填",
+    "unknown_field": "未知字段",
+    "invalid": "无效",
+    "line.problem": "第 %(line)s 行：%(problem)s",
+    "lines.count": "最多 %(max)s 行",
+    "choice": "须为以下之一：%(choices)s",
+    "bool.invalid": "是或否",
+    "id.invalid": "编号须为 1 至 2147483647 的整数",
+    "text.type": "须为文字",
+    "text.too_long": "最多 %(max)s 个字符",
+    "text.length": "%(min)s 至 %(max)s 个字符",
+    "text.control": "含有控制字符",
+    "date.format": "日期格式为 YYYY-MM-DD",
+    "date.future": "%(date)s 晚于今天",
+    "amount.not_string": "金额须为最多两位小数的文字，如 \"100000.00\"",
+    "amount.type": "金额须为文字",
+    "amount.too_long": "金额过长",
+    "amount.empty": "请填写金额",
+    "amount.too_large": "金额过大（最多 %(max)s）",
+    "amount.zero": "金额须大于零",
+    "amount.negative": "金额不能为负数",
+    "amount.currency_symbol": "请不要输入货币符号",
+    "amount.not_ascii": "请只用半角数字和标点（发现 %(char)s）",
+    "amount.not_a_number": "不是数字",
+    "amount.exponent": "不能使用科学计数法",
+    "amount.underscore": "不能含下划线",
+    "amount.space": "金额中不能有空格",
+    "amount.plus": "不能以 + 开头",
+    "amount.decimal_points": "小数点不止一个",
+    "amount.decimal_digits": "小数点两侧都须有数字",
+    "amount.separator_after_point": "小数点后不能有千位分隔符",
+    "amount.too_many_decimals": "最多两位小数（到分）",
+    "amount.leading_zero": "不能以 0 开头",
+    "amount.grouping": "千位分隔符须每三位一组",
+    "amount.range": "须在 %(min)s 至 %(max)s 之间",
+    "donor.kind": "个人或单位",
+    "donor.missing": "没有编号为 %(id)s 的捐赠人",
+    "phone.format": "只能含数字、空格及 + - ( )",
+    "email.format": "不是有效的电子邮件地址",
+    "fund.missing": "没有基金“%(fund)s”",
+    "fund.closed": "基金“%(fund)s”已关闭",
+    "fund.ended": "基金“%(fund)s”已于 %(date)s 截止",
+    "pledge.missing": "没有编号为 %(id)s 的认捐",
+    "pledge.mismatch": "该认捐属于其他捐赠人或其他基金",
+    "channel.choice": "须为以下之一：%(choices)s",
+    "purpose.required": "1 至 2000 个字符：说明资金用途",
+    "reason.required": "须填写理由（1 至 500 个字符）",
+    "reference.required": "须填写付款凭证号（1 至 64 个字符）",
+    "budget.lines": "最多 100 行，每行一个项目和正数金额",
+    "budget.line": "第 %(line)s 行：应为“项目 金额”，如 学习用品 12000",
+    "budget.line_amount": "第 %(line)s 行：%(problem)s",
+    "budget.sum": "预算各行合计 %(sum)s，不等于申请金额 %(amount)s",
+    "instalments.line": "第 %(line)s 行：应为“日期 金额”，如 2026-12-31 50000",
+    "instalments.line_value": "第 %(line)s 行：%(problem)s",
+    "instalments.count": "1 至 120 期",
+    "credit_code.invalid": "不是有效的统一社会信用代码：%(problem)s",
+    "organisation.missing": "没有编号为 %(id)s 的机构",
+    "name.length": "1 至 100 个字符",
+    "narrative.required": "1 至 5000 个字符：说明资金的使用情况",
+    "amount.at_least_zero": "金额不能为负",
+    "report.sum": "支出（%(spent)s）与退回（%(returned)s）合计 %(sum)s，不等于已拨付的 %(paid)s",
+    "report.lines_sum": "支出各行合计 %(sum)s，不等于支出 %(spent)s",
+    "received_on.range": "日期须不早于拨付日期且不晚于今天",
+    "period.format": "须为 2000 年以后的月份（YYYY-MM）或年份（YYYY）",
+}
+
+
+class Message(str):
+    """A code and its parameters, which reads as its English words."""
+
+    code: str
+    params: dict
+
+    def __new__(cls, code: str, **params):
+        template = CATALOGUE.get(code, code)
+        self = super().__new__(cls, _fill(template, params))
+        self.code = code
+        self.params = params
+        return self
+
+    def __reduce__(self):  # pickling / copying keeps the code
+        return (_rebuild, (self.code, self.params))
+
+    def __repr__(self) -> str:
+        return f"Message({self.code!r}, {self.params!r})"
+
+    def format(self, *args, **kwargs) -> "Message":  # marshmallow formats its messages: ours are filled already
+        return self
+
+
+def _rebuild(code: str, params: dict) -> Message:
+    return Message(code, **params)
+
+
+def _fill(template: str, params: Mapping) -> str:
+    if not params:
+        return template
+    try:
+        return template % params
+    except (KeyError, ValueError, TypeError):
+        return template
+
+
+def code_of(text) -> str:
+    """The code of a message; a plain string (a message no one has given a code yet) is ``invalid``.
+    A list's ``line N: problem`` has the problem's code (the line number is in the words)."""
+    if isinstance(text, Message) and text.code == "line.problem":
+        return code_of(text.params.get("problem"))
+    return getattr(text, "code", None) or "invalid"
+
+
+def render(text, language: str = "en", gettext: Callable[[str], str] | None = None) -> str:
+    """The words of ``text`` in ``language`` ("zh" or "en"); ``gettext`` is the request's translator, if any.
+
+    A nested message parameter (a budget line's problem) is rendered in the same language."""
+    if not isinstance(text, Message):
+        return str(text)
+    params = {k: render(v, language, gettext) if isinstance(v, Message) else v for k, v in text.params.items()}
+    template = CATALOGUE.get(text.code, text.code)
+    if language == "en":
+        return _fill(template, params)
+    words = gettext(template) if gettext is not None else template
+    if words == template:
+        words = ZH.get(text.code, template)
+    return _fill(words, params)
+
+
+def codes_of(errors: Mapping) -> dict:
+    """``{field: [code]}`` for ``{field: [message]}`` (nested dicts, as marshmallow gives for lists, kept)."""
+    out: dict = {}
+    for field, value in (errors or {}).items():
+        if isinstance(value, Mapping):
+            out[field] = codes_of(value)
+        elif isinstance(value, (list, tuple)):
+            out[field] = [codes_of(v) if isinstance(v, Mapping) else code_of(v) for v in value]
+        else:
+            out[field] = [code_of(value)]
+    return out
