@@ -13,6 +13,7 @@ from ..http.security import access, current_actor
 from ..services.ledger import find_entry, reverse_entry as reverse_service
 from . import blp
 from ..schemas.fields import Id, StrictDate
+from ..schemas.ledger import ReversalIn as ReverseIn
 from .schemas import IDEMPOTENCY_HEADER, PageQuery, idempotent, page_schema
 
 BOOK_READERS = ("manager", "auditor")
@@ -57,11 +58,6 @@ class EntryOut(Schema):
     hash = fields.String()
     hash_version = fields.Integer()
     postings = fields.List(fields.Nested(PostingOut))
-
-
-class ReverseIn(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    on = StrictDate(load_default=None, allow_none=True, metadata={"description": "accounting date (default today)"})
 
 
 class _Names:

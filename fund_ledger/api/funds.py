@@ -1,7 +1,7 @@
 """Funds: the general fund and restricted funds with their purpose, balance, reserved and available."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
 from ..http.db import db_session
@@ -12,19 +12,11 @@ from ..http.security import access, current_actor
 from ..services.donations import find_fund
 from ..services.funds import create_fund
 from . import blp
-from ..schemas.fields import Money, StrictBool, StrictDate
+from ..schemas.donations import FundIn
+from ..schemas.fields import Money
 from .schemas import PageQuery, page_schema
 
 READERS = ("manager", "auditor", "grantee")
-
-
-class FundIn(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=2, max=32))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    name_en = fields.String(load_default="", validate=validate.Length(max=100))
-    restricted = StrictBool(required=True)
-    purpose = fields.String(load_default="", validate=validate.Length(max=2000))
-    end_date = StrictDate(load_default=None, allow_none=True)
 
 
 class FundOut(Schema):

@@ -1,11 +1,13 @@
 """Accounting periods: which months are closed (with their seals) and closing a month or a year."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
 
 from ..http.db import db_session
 from ..http.security import access, current_actor
+from ..schemas.ledger import PeriodCloseIn
 from ..services import periods as svc
+from ..services.errors import from_validation
 from . import blp
 from .schemas import PageQuery, page_schema
 
@@ -54,6 +56,10 @@ def close_period(period: str):
     """Close a month (``2026-10``) or every open month of a year (``2025``). One way: from then on nothing can
     be dated in it, and its seal records what it held. A mistake found later is corrected in an open period."""
     session = db_session()
+    try:
+        period = PeriodCloseIn().load({"period": period})["period"]
+    except ValidationError as err:
+        raise from_validation(err, "period") from None
     closed = svc.close(session, current_actor(), period)
     session.commit()
     names = {p.period for p in closed}

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields
 
-from .fields import MISSING_TEXT, Lines
+from .fields import MISSING_TEXT, Lines, StrictBool
 from .messages import Message
 
 
@@ -44,6 +44,8 @@ def form_values(schema: Schema, form: Mapping) -> dict:
     for name, field in schema.load_fields.items():
         key = field.data_key or name
         if key not in form:
+            if isinstance(field, StrictBool):  # a checkbox left unticked sends nothing: it is false
+                data[key] = False
             continue
         if isinstance(field, fields.List) and not isinstance(field, Lines) and hasattr(form, "getlist"):
             inner = field.inner

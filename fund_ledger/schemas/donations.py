@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import fields
 
 from .base import Input
 from .fields import Choice, Id, Lines, Money, StrictBool, StrictDate, Text
@@ -64,20 +63,19 @@ class FundIn(Input):
     code = Text(required=True, max=32)
     name = Text(required=True, max=100)
     name_en = Text(max=100)
-    restricted = StrictBool(load_default=False)
+    restricted = StrictBool(required=True)
     purpose = Text(max=2000, multiline=True)
     end_date = StrictDate(load_default=None, allow_none=True)
 
 
 class ImportRowIn(Input):
     """One row of a donations file (``services/imports.py``): every cell is text, as in a form; the fund is a
-    code or a name, the donor a name (created when new)."""
+    code or a name, the donor a name (created when new); the donor's kind and the channel are words in two
+    languages, read by the import itself."""
 
     donor = Text(required=True, max=100)
-    donor_kind = fields.String(load_default="person")
     fund = Text(required=True, max=100)
     amount = Money(required=True)
     received_on = StrictDate(required=True)
-    channel = fields.String(load_default="bank")
     reference = Text(max=64)
     memo = Text(max=500, multiline=True)

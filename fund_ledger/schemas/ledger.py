@@ -6,7 +6,7 @@ import re
 from marshmallow import ValidationError, fields
 
 from .base import Input
-from .fields import Text
+from .fields import StrictDate, Text
 from .messages import Message
 
 PERIOD_OR_YEAR = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2]))?")
@@ -29,4 +29,5 @@ class PeriodCloseIn(Input):
 
 
 class ReversalIn(Input):
-    reason = Text(required=True, max=500, multiline=True)
+    reason = Text(required=True, max=300, multiline=True)
+    on = StrictDate(load_default=None, allow_none=True, metadata={"description": "accounting date (default today)"})

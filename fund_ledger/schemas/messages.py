@@ -91,6 +91,13 @@ CATALOGUE: dict[str, str] = {
     "report.sum": N_("spent (%(spent)s) and returned (%(returned)s) add up to %(sum)s, not the %(paid)s paid"),
     "report.lines_sum": N_("the spending lines add up to %(sum)s, not the %(spent)s spent"),
     "received_on.range": N_("out of range"),
+    "period.closed": N_("period %(period)s is closed"),
+    "date.before_books": N_("%(date)s is before the books begin (%(begin)s)"),
+    "import.kind": N_("person or organisation (个人 or 单位)"),
+    "import.channel": N_("bank, cash, wechat, alipay or other (银行, 现金, 微信, 支付宝, 其他)"),
+    "import.formula": N_("looks like a formula: remove the leading = + - @"),
+    "import.duplicate_column": N_("two columns mean %(column)s"),
+    "import.missing_columns": N_("missing column(s): %(columns)s"),
     "period.format": N_("a month (YYYY-MM) or a year (YYYY) from 2000 on"),
 }
 
@@ -159,6 +166,13 @@ ZH: dict[str, str] = {
     "report.sum": "支出（%(spent)s）与退回（%(returned)s）合计 %(sum)s，不等于已拨付的 %(paid)s",
     "report.lines_sum": "支出各行合计 %(sum)s，不等于支出 %(spent)s",
     "received_on.range": "日期须不早于拨付日期且不晚于今天",
+    "period.closed": "%(period)s 已结账",
+    "date.before_books": "%(date)s 早于账簿启用日（%(begin)s）",
+    "import.kind": "个人或单位",
+    "import.channel": "银行、现金、微信、支付宝或其他",
+    "import.formula": "像是公式：请去掉开头的 = + - @",
+    "import.duplicate_column": "两列都表示 %(column)s",
+    "import.missing_columns": "缺少列：%(columns)s",
     "period.format": "须为 2000 年以后的月份（YYYY-MM）或年份（YYYY）",
 }
 

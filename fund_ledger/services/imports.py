@@ -18,7 +18,11 @@ from sqlalchemy.orm import Session
 from ..db import models as m
 from ..db.engine import lock_ledger
 from ..db.repository import current_chart, utc_now_text
-from ..ledger.money import MoneyError, parse_amount
+from marshmallow import ValidationError
+
+from ..schemas.base import load_form
+from ..schemas.donations import ImportRowIn
+from ..schemas.messages import Message
 from . import audit
 from .actor import Actor
 from .donations import CHANNEL_ACCOUNTS, Gift, _require_manager, record_donations
@@ -40,13 +44,12 @@ KIND_WORDS = {"person": "person", "个人": "person", "organisation": "organisat
 CHANNEL_WORDS = {**{c: c for c in CHANNEL_ACCOUNTS}, "银行": "bank", "银行转账": "bank", "转账": "bank",
                  "现金": "cash", "微信": "wechat", "微信支付": "wechat", "支付宝": "alipay", "其他": "other"}
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+ROW_CELLS = ("donor", "fund", "amount", "received_on", "reference", "memo")
+"""The cells loaded through ``schemas.donations.ImportRowIn`` (kind and channel take words in two languages)."""
 GIFT_FIELD_COLUMNS = {"donor_id": "donor", "fund_id": "fund"}
 """record_donations names a gift's fields; the file's columns for the two whose names differ."""
 
 
-def _has_control_characters(text: str) -> bool:
-    """The ledger's rule for text that reaches an entry's memo (tabs and line breaks are allowed)."""
-    return any(ord(ch) < 32 and ch not in "\n\t" for ch in text)
 
 
 @dataclass
@@ -162,11 +165,11 @@ def parse_rows(header: list[str], rows: list[list[object]], today: date,
         for ours, names in COLUMNS.items():
             if h.lower() in names or h in names:
                 if ours in where:
-                    problems.append((1, h, f"two columns mean {ours}"))
+                    problems.append((1, h, Message("import.duplicate_column", column=ours)))
                 where[ours] = i
     missing = [f"{c} ({COLUMNS[c][1]})" for c in REQUIRED if c not in where]
     if missing:
-        problems.append((1, "", "missing column(s): " + ", ".join(missing)))
+        problems.append((1, "", Message("import.missing_columns", columns=", ".join(missing))))
         return [], problems
     if len(rows) > MAX_ROWS:
         return [], [(0, "", f"more than {MAX_ROWS} rows: split the file")]
@@ -178,55 +181,42 @@ def parse_rows(header: list[str], rows: list[list[object]], today: date,
         bad = len(problems)
         for column, text in cells.items():
             if text[:1] in ("=", "@") or (text[:1] in ("+", "-") and column not in ("amount",)):
-                problems.append((n, column, "looks like a formula: remove the leading = + - @"))
-        if not cells["donor"] or len(cells["donor"]) > 100:
-            problems.append((n, "donor", "the donor's name is required (at most 100 characters)"))
-        elif _has_control_characters(cells["donor"]):
-            problems.append((n, "donor", "contains control characters"))
+                problems.append((n, column, Message("import.formula")))
+        # the cells' own form: the schema a gift is loaded with on the page and in the API (cells are text)
+        try:
+            row = load_form(ImportRowIn, {c: cells.get(c, "") for c in ROW_CELLS})
+        except ValidationError as err:
+            for column, messages in err.messages.items():
+                problems.append((n, column, messages[0]))
+            row = err.valid_data or {}
         kind = KIND_WORDS.get(cells.get("donor_kind", "").lower() or "person")
         if kind is None:
-            problems.append((n, "donor_kind", "person or organisation (个人 or 单位)"))
-        fund = funds.get(cells["fund"])
-        if not cells["fund"]:
-            problems.append((n, "fund", "the fund's code or name is required"))
+            problems.append((n, "donor_kind", Message("import.kind")))
+        fund = funds.get(row["fund"]) if "fund" in row else None
+        if "fund" not in row:
+            pass  # (said above)
         elif fund is None:
-            problems.append((n, "fund", f"no fund {cells['fund']!r}"))
+            problems.append((n, "fund", Message("fund.missing", fund=repr(row["fund"]))))
         elif fund.closed_on is not None:
-            problems.append((n, "fund", f"fund {fund.name} is closed"))
-        try:
-            amount = parse_amount(cells["amount"])
-        except MoneyError as err:
-            problems.append((n, "amount", str(err)))
-            amount = 0
-        try:
-            if not DATE_RE.fullmatch(cells["received_on"]):  # not 2026-W36-1, 20260908 or other ISO forms
-                raise ValueError
-            received_on = date.fromisoformat(cells["received_on"])
-        except ValueError:
-            problems.append((n, "received_on", f"{cells['received_on']!r} is not a date written YYYY-MM-DD"))
-            received_on = None
+            problems.append((n, "fund", Message("fund.closed", fund=fund.name)))
+        received_on = row.get("received_on")
         if received_on is not None:  # the ledger's rules on the date, and the fund's end date
             if received_on > today:
-                problems.append((n, "received_on", f"{received_on.isoformat()} is in the future"))
+                problems.append((n, "received_on", Message("date.future", date=received_on.isoformat())))
             elif received_on < earliest:
-                problems.append((n, "received_on",
-                                 f"{received_on.isoformat()} is before the books begin ({earliest.isoformat()})"))
+                problems.append((n, "received_on", Message("date.before_books", date=received_on.isoformat(),
+                                                           begin=earliest.isoformat())))
             elif received_on.strftime("%Y-%m") in closed_periods:
-                problems.append((n, "received_on", f"period {received_on.strftime('%Y-%m')} is closed"))
+                problems.append((n, "received_on", Message("period.closed", period=received_on.strftime("%Y-%m"))))
             if fund is not None and fund.closed_on is None and fund.end_date is not None \
                     and received_on > fund.end_date:
-                problems.append((n, "fund", f"fund {fund.name} ended on {fund.end_date.isoformat()}"))
+                problems.append((n, "fund", Message("fund.ended", fund=fund.name, date=fund.end_date.isoformat())))
         channel = CHANNEL_WORDS.get((cells.get("channel") or "bank").lower())
         if channel is None:
-            problems.append((n, "channel", "bank, cash, wechat, alipay or other (银行, 现金, 微信, 支付宝, 其他)"))
-        for column, limit in (("reference", 64), ("memo", 500)):
-            if len(cells.get(column, "")) > limit:
-                problems.append((n, column, f"at most {limit} characters"))
-            elif _has_control_characters(cells.get(column, "")):
-                problems.append((n, column, "contains control characters"))
+            problems.append((n, "channel", Message("import.channel")))
         if len(problems) == bad:
-            parsed.append(_Row(n, cells["donor"], kind, fund.code, amount, received_on, channel,
-                               cells.get("reference", ""), cells.get("memo", "")))
+            parsed.append(_Row(n, row["donor"], kind, fund.code, row["amount"], received_on, channel,
+                               row["reference"], row["memo"]))
     return parsed, problems
 
 

@@ -23,6 +23,8 @@ from ..services import periods as periods_svc
 from ..services.errors import InvalidInput, ServiceError
 from ..clock import local_today
 from . import ACTIVE, BOOK_READERS, NAV, bp
+from ..schemas.ledger import PeriodCloseIn
+from .donations import _placed, loaded
 from .people import _notice
 
 NAV.insert(next(i for i, item in enumerate(NAV) if item[0] == "web.audit_log"),
@@ -70,9 +72,11 @@ def close_period():
     """GET ?period=: the confirmation page. POST period, confirm=yes: close (a month, or a year's open months)."""
     session = db_session()
     period = (request.values.get("period") or "").strip()[:16]
-    if not PERIOD_OR_YEAR.match(period):
+    try:  # the input the API's POST /periods/{period}/close loads too
+        period = loaded(PeriodCloseIn, {"period": period}, "period")["period"]
+    except InvalidInput as err:
         return render_template("web/periods/close.html", period=period, preview=None,
-                               error=gettext("Choose a month (YYYY-MM) or a year (YYYY) to close")), 400
+                               error=_placed("period", err.errors["period"][0])), 400
     if request.method == "POST" and request.form.get("confirm") == "yes":
         try:
             closed = periods_svc.close(session, current_actor(), period)
