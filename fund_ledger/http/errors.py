@@ -6,12 +6,12 @@ request's transaction is rolled back, and the client gets a plain 500 problem wi
 from __future__ import annotations
 
 from flask import Flask, g, jsonify, render_template, request
-from markupsafe import escape
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .security import is_api_request
 from ..schemas.base import flat_errors
-from ..schemas.messages import codes_of, render
+from ..schemas.messages import code_of, codes_of, render
 from ..services.errors import INVALID_INPUT, ServiceError
 
 PROBLEM = "application/problem+json"
@@ -53,7 +53,29 @@ def http_error(exc: HTTPException):
             return problem(code, "Invalid input" if code == 400 else exc.name, _detail(errors) if code == 400 else detail,
                            errors, INVALID_INPUT if code == 400 else None, headers=headers)
         return problem(code, exc.name, detail, None, headers=headers)
+    errors = getattr(exc, "data", {}).get("messages") if hasattr(exc, "data") else None
+    if isinstance(errors, dict) and code == 400:  # refused at the door (a NUL): each field's message, coded
+        errors = flat_errors({k: v for loc in errors.values() if isinstance(loc, dict) for k, v in loc.items()})
+        if errors:
+            detail = Markup("; ").join(Markup("{}: {}").format(field, placed(field, x))
+                                       for field, xs in errors.items() for x in xs)
     return _page(code, exc.name, detail)
+
+
+def words(text) -> Markup | str:
+    """A message in the page's language: Chinese with the English small beside it, or the English alone."""
+    from flask_babel import gettext
+
+    from .i18n import bi, language
+
+    en = render(text, "en")
+    return bi(render(text, "zh", gettext), en) if language() == "zh" else en
+
+
+def placed(field: str, text) -> Markup:
+    """A message beside its field on a page, with its code (``data-code``) for programs and tests."""
+    return Markup('<span class="message" data-field="{}" data-code="{}">{}</span>').format(
+        field, code_of(text), words(text) if hasattr(text, "code") else text)
 
 
 def _detail(errors: dict) -> str:

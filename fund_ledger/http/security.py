@@ -7,6 +7,8 @@ cross-site request cannot ride on a logged-in browser.
 """
 from __future__ import annotations
 
+import json
+
 from datetime import datetime, timedelta
 
 
@@ -135,6 +137,16 @@ def _load_token_user():
     return user_for_token(db_session(), token.strip())
 
 
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any("\x00" in k or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
 def _refuse_nul():
     """NUL is never meaningful in a form, a query or JSON, and PostgreSQL refuses it in text: say so at the
     door (400, naming the field) instead of letting it reach a query. Uploaded files are checked by their
@@ -146,9 +158,19 @@ def _refuse_nul():
     if fields or b"\x00" in body or b"\\u0000" in body.lower() or "\x00" in request.path:
         from werkzeug.exceptions import BadRequest
 
+        from ..schemas.messages import Message
+
+        if not fields and body:  # JSON: name the fields that hold one, as a form's are named
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict):
+                fields = [k for k, v in parsed.items() if "\x00" in k or _holds_nul(v)]
+
         error = BadRequest(description="; ".join(f"{name}: NUL characters are not allowed" for name in sorted(set(fields)))
                            or "NUL characters are not allowed")
-        error.data = {"messages": {"request": {name: ["NUL characters are not allowed"] for name in fields}}}
+        error.data = {"messages": {"request": {name: [Message("text.nul")] for name in fields}}}
         raise error
 
 

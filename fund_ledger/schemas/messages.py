@@ -36,6 +36,7 @@ CATALOGUE: dict[str, str] = {
     "text.too_long": N_("at most %(max)s characters"),
     "text.length": N_("%(min)s to %(max)s characters"),
     "text.control": N_("contains control characters"),
+    "text.nul": N_("NUL characters are not allowed"),
     # dates
     "date.format": N_("a date written YYYY-MM-DD"),
     "date.future": N_("%(date)s is in the future"),
@@ -115,6 +116,7 @@ ZH: dict[str, str] = {
     "text.too_long": "最多 %(max)s 个字符",
     "text.length": "%(min)s 至 %(max)s 个字符",
     "text.control": "含有控制字符",
+    "text.nul": "不能含 NUL 字符",
     "date.format": "日期格式为 YYYY-MM-DD",
     "date.future": "%(date)s 晚于今天",
     "amount.not_string": "金额须为最多两位小数的文字，如 \"100000.00\"",

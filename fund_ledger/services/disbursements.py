@@ -192,6 +192,9 @@ def pay(session: Session, actor: Actor, disbursement_id: int, *, paid_on: date, 
     reference = (reference or "").strip()
     if not reference or len(reference) > 64:
         raise InvalidInput("the payment reference (1 to 64 characters) is required", {"reference": [Message("required")]})
+    if type(paid_on) is date and paid_on > (today or local_today()):  # the field is the payment's date
+        raise InvalidInput(f"{paid_on.isoformat()} is in the future",
+                           {"paid_on": [Message("date.future", date=paid_on.isoformat())]})
     row, before = _move(session, actor, disbursement_id, "pay")
     fund = session.scalar(select(m.Fund).where(m.Fund.code == row.fund_code))
     org = session.get(m.Organisation, row.organisation_id)

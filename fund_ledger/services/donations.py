@@ -296,6 +296,8 @@ def refund_donation(session: Session, actor: Actor, donation_id: int, reason: st
     """Reverse the gift's entry (a refund, or the correction of a mistaken gift), with the reason shown."""
     _require_manager(actor)
     donation = get_donation(session, donation_id)
+    if type(on) is date and on > (today or local_today()):  # the field is the refund's date, not the entry's
+        raise InvalidInput(f"{on.isoformat()} is in the future", {"on": [Message("date.future", date=on.isoformat())]})
     entry = repo.get_entry(session, donation.entry_id)
     reversal = reverse_entry(session, actor, entry.number, reason, accounting_date=on, today=today, by_owner=True)
     audit.record(session, actor, "donation.refund", object_type="donation", object_id=donation.id,

@@ -17,12 +17,12 @@ from markupsafe import Markup
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from flask_babel import gettext
 from marshmallow import ValidationError
 
 from ..schemas import donations as forms
 from ..schemas.base import load_form
-from ..schemas.messages import Message, code_of, render
+from ..http.errors import placed, words
+from ..schemas.messages import Message
 from ..http.db import db_session
 from ..db import models as m
 from ..http.i18n import bi, language, t
@@ -138,12 +138,6 @@ COLUMN_NAMES_ZH = {ours: names[1] for ours, names in COLUMNS.items()}
 
 # --- helpers --------------------------------------------------------------------------------------------
 
-def words(text: Message) -> Markup | str:
-    """A coded message in the page's language: Chinese with the English small beside it, or the English."""
-    en = render(text, "en")
-    return bi(render(text, "zh", gettext), en) if language() == "zh" else en
-
-
 def loaded(schema, form, what: str, **extra) -> dict:
     """The form read through the input's schema (the one the API loads too); a refusal is the InvalidInput
     a service would raise, so the page shows it beside the fields with the same codes."""
@@ -154,9 +148,8 @@ def loaded(schema, form, what: str, **extra) -> dict:
 
 
 def _placed(field: str, text) -> Markup:
-    """A message beside its field, with its code (``data-code``) for programs and tests."""
-    return Markup('<span class="message" data-field="{}" data-code="{}">{}</span>').format(
-        field, code_of(text), problem_text(text))
+    """A message beside its field with its code; a service's message without one yet, in the page's language."""
+    return placed(field, text if isinstance(text, Message) else problem_text(text))
 
 
 @bp.app_template_global()

@@ -32,7 +32,9 @@ def test_bad_dates_are_a_400_not_a_500(client, query):
 def test_a_nul_character_is_refused_at_the_door_naming_the_parameter(client):
     response = client.get("/overview?as_of=%00")
     assert response.status_code == 400
-    assert "as_of: NUL characters are not allowed" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert 'as_of: <span class="message" data-field="as_of" data-code="text.nul">' in page
+    assert "NUL characters are not allowed" in page and "不能含 NUL 字符" in page
 
 
 def test_journal_lists_entries_newest_first_and_pages(client):

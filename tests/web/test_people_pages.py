@@ -170,7 +170,9 @@ def test_a_nul_character_in_a_form_is_bad_input_not_a_500(login):
     admin = login("admin")
     response = post(admin, "/admin/users", username="li.na", display_name="李\x00娜", role="manager",
                     password=NEW_PASSWORD)
-    assert response.status_code == 400 and "display_name: NUL characters are not allowed" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'display_name: <span class="message" data-field="display_name" ' \
+        'data-code="text.nul">' in page and "不能含 NUL 字符" in page and "NUL characters are not allowed" in page
     assert "li.na" not in admin.get("/admin/users").get_data(as_text=True)
 
 
