@@ -6,10 +6,10 @@ callers keep reading it as text, and it carries ``.code`` and ``.params`` for wh
 puts the codes beside the words (``codes: {field: [code]}``), the pages show the words in the page's
 language (``render(message, "zh", gettext)``).
 
-Each code's English template is marked with ``N_`` so that ``pybabel extract`` finds it; the Chinese comes
-from the gettext catalogue (translations/zh_CN) when it holds the template, else from ``ZH`` below (the
-interim home of the Chinese until the catalogue has them all). Pure Python: no Flask, no marshmallow, so
-the services, the schemas and the command line can all import it.
+Each code's English template is marked with ``N_`` so that ``pybabel extract`` finds it; the Chinese is in
+the gettext catalogue (translations/zh_CN/LC_MESSAGES/messages.po), the template as its msgid. Pure
+Python: no Flask, no marshmallow, so the services, the schemas and the command line can all import it;
+the edges pass their translator (Flask-Babel's ``gettext``) to ``render``.
 """
 from __future__ import annotations
 
@@ -102,83 +102,6 @@ CATALOGUE: dict[str, str] = {
     "period.format": N_("a month (YYYY-MM) or a year (YYYY) from 2000 on"),
 }
 
-ZH: dict[str, str] = {
-    # The Chinese of each code, until translations/zh_CN/LC_MESSAGES/messages.po holds them (then gettext wins).
-    "required": "必填",
-    "unknown_field": "未知字段",
-    "invalid": "无效",
-    "line.problem": "第 %(line)s 行：%(problem)s",
-    "lines.count": "最多 %(max)s 行",
-    "choice": "须为以下之一：%(choices)s",
-    "bool.invalid": "是或否",
-    "id.invalid": "编号须为 1 至 2147483647 的整数",
-    "text.type": "须为文字",
-    "text.too_long": "最多 %(max)s 个字符",
-    "text.length": "%(min)s 至 %(max)s 个字符",
-    "text.control": "含有控制字符",
-    "text.nul": "不能含 NUL 字符",
-    "date.format": "日期格式为 YYYY-MM-DD",
-    "date.future": "%(date)s 晚于今天",
-    "amount.not_string": "金额须为最多两位小数的文字，如 \"100000.00\"",
-    "amount.type": "金额须为文字",
-    "amount.too_long": "金额过长",
-    "amount.empty": "请填写金额",
-    "amount.too_large": "金额过大（最多 %(max)s）",
-    "amount.zero": "金额须大于零",
-    "amount.negative": "金额不能为负数",
-    "amount.currency_symbol": "请不要输入货币符号",
-    "amount.not_ascii": "请只用半角数字和标点（发现 %(char)s）",
-    "amount.not_a_number": "不是数字",
-    "amount.exponent": "不能使用科学计数法",
-    "amount.underscore": "不能含下划线",
-    "amount.space": "金额中不能有空格",
-    "amount.plus": "不能以 + 开头",
-    "amount.decimal_points": "小数点不止一个",
-    "amount.decimal_digits": "小数点两侧都须有数字",
-    "amount.separator_after_point": "小数点后不能有千位分隔符",
-    "amount.too_many_decimals": "最多两位小数（到分）",
-    "amount.leading_zero": "不能以 0 开头",
-    "amount.grouping": "千位分隔符须每三位一组",
-    "amount.range": "须在 %(min)s 至 %(max)s 之间",
-    "donor.kind": "个人或单位",
-    "donor.missing": "没有编号为 %(id)s 的捐赠人",
-    "phone.format": "只能含数字、空格及 + - ( )",
-    "email.format": "不是有效的电子邮件地址",
-    "fund.missing": "没有基金“%(fund)s”",
-    "fund.closed": "基金“%(fund)s”已关闭",
-    "fund.ended": "基金“%(fund)s”已于 %(date)s 截止",
-    "pledge.missing": "没有编号为 %(id)s 的认捐",
-    "pledge.mismatch": "该认捐属于其他捐赠人或其他基金",
-    "channel.choice": "须为以下之一：%(choices)s",
-    "purpose.required": "1 至 2000 个字符：说明资金用途",
-    "reason.required": "须填写理由（1 至 500 个字符）",
-    "reference.required": "须填写付款凭证号（1 至 64 个字符）",
-    "budget.lines": "最多 100 行，每行一个项目和正数金额",
-    "budget.line": "第 %(line)s 行：应为“项目 金额”，如 学习用品 12000",
-    "budget.line_amount": "第 %(line)s 行：%(problem)s",
-    "budget.sum": "预算各行合计 %(sum)s，不等于申请金额 %(amount)s",
-    "instalments.line": "第 %(line)s 行：应为“日期 金额”，如 2026-12-31 50000",
-    "instalments.line_value": "第 %(line)s 行：%(problem)s",
-    "instalments.count": "1 至 120 期",
-    "credit_code.invalid": "不是有效的统一社会信用代码：%(problem)s",
-    "organisation.missing": "没有编号为 %(id)s 的机构",
-    "name.length": "1 至 100 个字符",
-    "narrative.required": "1 至 5000 个字符：说明资金的使用情况",
-    "amount.at_least_zero": "金额不能为负",
-    "report.sum": "支出（%(spent)s）与退回（%(returned)s）合计 %(sum)s，不等于已拨付的 %(paid)s",
-    "report.lines_sum": "支出各行合计 %(sum)s，不等于支出 %(spent)s",
-    "received_on.range": "日期须不早于拨付日期且不晚于今天",
-    "period.closed": "%(period)s 已结账",
-    "date.before_books": "%(date)s 早于账簿启用日（%(begin)s）",
-    "import.kind": "个人或单位",
-    "import.channel": "银行、现金、微信、支付宝或其他",
-    "import.formula": "像是公式：请去掉开头的 = + - @",
-    "import.duplicate_column": "两列都表示 %(column)s",
-    "import.missing_columns": "缺少列：%(columns)s",
-    "period.format": "须为 2000 年以后的月份（YYYY-MM）或年份（YYYY）",
-}
-
-
 class Message(str):
     """A code and its parameters, which reads as its English words."""
 
@@ -231,12 +154,9 @@ def render(text, language: str = "en", gettext: Callable[[str], str] | None = No
         return str(text)
     params = {k: render(v, language, gettext) if isinstance(v, Message) else v for k, v in text.params.items()}
     template = CATALOGUE.get(text.code, text.code)
-    if language == "en":
+    if language == "en" or gettext is None:
         return _fill(template, params)
-    words = gettext(template) if gettext is not None else template
-    if words == template:
-        words = ZH.get(text.code, template)
-    return _fill(words, params)
+    return _fill(gettext(template), params)
 
 
 def codes_of(errors: Mapping) -> dict:
