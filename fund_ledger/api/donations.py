@@ -81,14 +81,14 @@ def post_donor(body):
     session = db_session()
     donor = svc.create_donor(session, current_actor(), **body)
     session.commit()
-    return _donor_json(session, donor)
+    return _donor_json(svc.donor_summary(session, donor.id))
 
 
-def _donor_json(session, d: m.Donor) -> dict:
-    gifts, total = session.execute(select(func.count(), func.coalesce(func.sum(m.Donation.amount), 0))
-                                   .where(m.Donation.donor_id == d.id)).one()
+def _donor_json(summary: svc.DonorSummary) -> dict:
+    d = summary.donor
     return {**{c: getattr(d, c) for c in ("id", "name", "kind", "phone", "email", "address", "related_party",
-                                         "related_note", "display_name")}, "gifts": gifts, "total": int(total)}
+                                         "related_note", "display_name")}, "gifts": summary.gifts,
+            "total": summary.total}
 
 
 @blp.route("/donors", methods=["GET"])
@@ -96,23 +96,17 @@ def _donor_json(session, d: m.Donor) -> dict:
 @blp.response(200, page_schema(DonorOut, "DonorPage"))
 @access(*BOOK_READERS)
 def list_donors(args):
-    """Donors, searched by name (``q``)."""
-    session = db_session()
-    q = select(m.Donor)
-    if args.get("q"):
-        q = q.where(m.Donor.name.contains(args["q"], autoescape=True))
-    total = session.scalar(select(func.count()).select_from(q.subquery()))
-    rows = session.scalars(q.order_by(m.Donor.id).limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"]))
-    return {"items": [_donor_json(session, d) for d in rows], "total": total, "page": args["page"],
-            "per_page": args["per_page"]}
+    """Donors, searched by name (``q``), each with the gifts recorded and the total given net of refunds."""
+    page = svc.donor_page(db_session(), q=args.get("q", ""), page=args["page"], per_page=args["per_page"],
+                          newest_first=False)
+    return page.as_dict(_donor_json)
 
 
 @blp.route("/donors/<int:donor_id>", methods=["GET"])
 @blp.response(200, DonorOut)
 @access(*BOOK_READERS)
 def get_donor(donor_id: int):
-    session = db_session()
-    return _donor_json(session, svc.get_donor(session, donor_id))
+    return _donor_json(svc.donor_summary(db_session(), donor_id))
 
 
 @blp.route("/donations", methods=["POST"])

@@ -10,8 +10,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, insert, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from ..db import models as m
 from ..db import repository as repo
@@ -25,6 +25,7 @@ from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from ..clock import local_today
 from .ledger import post_entries, reverse_entry
+from .paging import Page, paginate
 
 CHANNEL_ACCOUNTS = {"bank": "1002", "cash": "1001", "wechat": "1009", "alipay": "1009", "other": "1009"}
 CHANNEL_NAMES = {"bank": "银行转账", "cash": "现金", "wechat": "微信支付", "alipay": "支付宝", "other": "其他"}
@@ -331,3 +332,49 @@ def donation_status(session: Session, donation: m.Donation) -> dict:
 
 
 __all__ = ["Gift", "create_donor", "record_donation", "record_donations", "refund_donation"]
+
+
+# --- reading donors -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DonorSummary:
+    """A donor with what they gave: ``gifts`` recorded, ``total`` given net of refunds (a refunded gift's
+    money went back, so it is not part of what the donor gave; its row stays in the books)."""
+
+    donor: m.Donor
+    gifts: int
+    total: int
+
+
+def refunded_gift():
+    """True for a gift whose entry was reversed (refunded or corrected)."""
+    reversal = aliased(m.Entry)
+    return exists().where(reversal.reverses_id == m.Donation.entry_id)
+
+
+def _donor_summaries(where=()) -> "select":
+    gifts = func.count(m.Donation.id)
+    total = func.coalesce(func.sum(m.Donation.amount).filter(~refunded_gift()), 0)
+    return (select(m.Donor, gifts, total).outerjoin(m.Donation, m.Donation.donor_id == m.Donor.id)
+            .where(*where).group_by(m.Donor.id))
+
+
+def donor_page(session: Session, *, q: str = "", page: int = 1, per_page: int = 50,
+               newest_first: bool = True) -> Page[DonorSummary]:
+    """Donors matching ``q`` (in the name or the name shown for anonymous gifts), each with their gifts and
+    total, in one query for the page (not one per donor)."""
+    where = ()
+    if q:
+        where = (or_(m.Donor.name.contains(q, autoescape=True), m.Donor.display_name.contains(q, autoescape=True)),)
+    order = m.Donor.id.desc() if newest_first else m.Donor.id
+    return paginate(session, _donor_summaries(where).order_by(order), page=page, per_page=per_page,
+                    row=lambda d, n, total: DonorSummary(d, int(n), int(total or 0)))
+
+
+def donor_summary(session: Session, donor_id: int) -> DonorSummary:
+    found = session.execute(_donor_summaries((m.Donor.id == donor_id,))).one_or_none() \
+        if repo.is_row_id(donor_id) else None
+    if found is None:
+        raise NotFound(f"no donor {donor_id}")
+    d, n, total = found
+    return DonorSummary(d, int(n), int(total or 0))

@@ -14,7 +14,7 @@ import uuid
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from marshmallow import ValidationError
@@ -206,12 +206,6 @@ def _grouped_code(code: str) -> str:
     return grouped_code(code)
 
 
-def _refunded():
-    """True for a gift whose entry was reversed (refunded or corrected)."""
-    reversal = aliased(m.Entry)
-    return exists().where(reversal.reverses_id == m.Donation.entry_id)
-
-
 def _id_arg(name: str) -> int | None:
     value = request.args.get(name, "").strip()
     if not value:
@@ -272,27 +266,12 @@ def _get_or_404(getter, db, ident: int):
 
 # --- donors ---------------------------------------------------------------------------------------------
 
-def _donor_totals(db, donor_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """donor id -> (gifts, total still standing)."""
-    if not donor_ids:
-        return {}
-    standing = func.sum(m.Donation.amount).filter(~_refunded())
-    rows = db.execute(select(m.Donation.donor_id, func.count(), func.coalesce(standing, 0))
-                      .where(m.Donation.donor_id.in_(donor_ids)).group_by(m.Donation.donor_id))
-    return {donor_id: (int(n), int(total or 0)) for donor_id, n, total in rows}
-
-
 def _donors_page(db, *, form=None, error=None, errors=None, unplaced=None, status=200):
     q = request.args.get("q", "").strip()[:100]
-    page = _page_arg()
-    query = select(m.Donor)
-    if q:
-        query = query.where(or_(m.Donor.name.contains(q, autoescape=True),
-                                m.Donor.display_name.contains(q, autoescape=True)))
-    total = db.scalar(select(func.count()).select_from(query.subquery()))
-    donors = list(db.scalars(query.order_by(m.Donor.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
-    return render_template("web/donations/donors.html", donors=donors, totals=_donor_totals(db, [d.id for d in donors]),
-                           q=q, page=page, total=total, per_page=PER_PAGE, form=form or {}, error=error,
+    found = svc.donor_page(db, q=q, page=_page_arg(), per_page=PER_PAGE)
+    return render_template("web/donations/donors.html", donors=[s.donor for s in found.items],
+                           totals={s.donor.id: (s.gifts, s.total) for s in found.items}, q=q, page=found.page,
+                           total=found.total, per_page=found.per_page, form=form or {}, error=error,
                            errors=errors or {}, kinds=svc.KINDS), status
 
 
