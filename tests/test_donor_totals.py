@@ -39,6 +39,30 @@ def test_a_refunded_gift_is_not_in_the_donors_total_on_the_page_or_in_the_api(ap
         assert (summary.gifts, summary.total) == (2, 25_050)
 
 
+def _statements(app, read) -> int:
+    statements = []
+    engine = app.extensions["fund_ledger.engine"]
+
+    def count(*_args, **_kw):
+        statements.append(1)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        read()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_a_page_of_gifts_is_read_in_a_fixed_number_of_queries(app, client, api_token, login):
+    token = api_token("manager")
+    assert _api(client, token, "/donations", per_page=200).get_json()["total"] > 5
+    few = _statements(app, lambda: _api(client, token, "/donations", per_page=2))
+    many = _statements(app, lambda: _api(client, token, "/donations", per_page=200))
+    assert many == few
+    manager = login("manager")
+    assert _statements(app, lambda: manager.get("/donations")) == _statements(app, lambda: manager.get("/donations?page=2"))
+
+
 def test_a_page_of_donors_is_read_in_a_fixed_number_of_queries(app, client, api_token):
     token = api_token("manager")
     for i in range(30):

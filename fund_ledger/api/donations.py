@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
 
 from ..http.db import db_session
 from ..db import models as m
-from ..db import repository as repo
 from ..ledger.money import fen_to_str
 from ..http.security import access, current_actor
 from ..services import donations as svc
@@ -61,16 +59,19 @@ class DonationQuery(PageQuery):
     fund_id = Id(strict=False)
 
 
-def donation_json(session, d: m.Donation) -> dict:
+def gift_json(row: svc.GiftRow) -> dict:
     """Plain JSON (stored as is for idempotent replays)."""
-    entry = repo.get_entry(session, d.entry_id)
-    fund_id = session.scalar(select(m.Fund.id).where(m.Fund.code == d.fund_code))
-    return {"id": d.id, "donor_id": d.donor_id, "fund_id": fund_id, "fund_code": d.fund_code,
+    d = row.donation
+    return {"id": d.id, "donor_id": d.donor_id, "fund_id": row.fund_id, "fund_code": d.fund_code,
             "amount": fen_to_str(d.amount), "received_on": d.received_on.isoformat(), "channel": d.channel,
-            "reference": d.reference, "memo": d.memo, "anonymous": d.anonymous, "entry_number": entry.number,
-            "receipt_number": svc.receipt_number(d.receipt_year, d.receipt_seq),
-            "verification_code": d.verification_code, "official_receipt_number": d.official_receipt_number,
-            "pledge_id": d.pledge_id, **{k: v for k, v in svc.donation_status(session, d).items() if k != "refund_reason"}}
+            "reference": d.reference, "memo": d.memo, "anonymous": d.anonymous, "entry_number": row.entry_number,
+            "receipt_number": row.receipt_number, "verification_code": d.verification_code,
+            "official_receipt_number": d.official_receipt_number, "pledge_id": d.pledge_id,
+            "refunded": row.refunded, "refund_entry": row.refund_entry}
+
+
+def donation_json(session, d: m.Donation) -> dict:
+    return gift_json(svc.gift_row(session, d.id))
 
 
 @blp.route("/donors", methods=["POST"])
@@ -129,25 +130,16 @@ def post_donation(body):
 @blp.response(200, page_schema(DonationOut, "DonationPage"))
 @access(*BOOK_READERS)
 def list_donations(args):
-    session = db_session()
-    q = select(m.Donation)
-    if args.get("donor_id") is not None:
-        q = q.where(m.Donation.donor_id == args["donor_id"])
-    if args.get("fund_id") is not None:
-        q = q.join(m.Fund, m.Fund.code == m.Donation.fund_code).where(m.Fund.id == args["fund_id"])
-    total = session.scalar(select(func.count()).select_from(q.subquery()))
-    rows = session.scalars(q.order_by(m.Donation.id.desc()).limit(args["per_page"])
-                           .offset((args["page"] - 1) * args["per_page"]))
-    return {"items": [donation_json(session, d) for d in rows], "total": total, "page": args["page"],
-            "per_page": args["per_page"]}
+    found, _amount = svc.donation_page(db_session(), donor_id=args.get("donor_id"), fund_id=args.get("fund_id"),
+                                       page=args["page"], per_page=args["per_page"])
+    return found.as_dict(gift_json)
 
 
 @blp.route("/donations/<int:donation_id>", methods=["GET"])
 @blp.response(200, DonationOut)
 @access(*BOOK_READERS)
 def get_donation(donation_id: int):
-    session = db_session()
-    return donation_json(session, svc.get_donation(session, donation_id))
+    return gift_json(svc.gift_row(db_session(), donation_id))
 
 
 @blp.route("/donations/<int:donation_id>/refund", methods=["POST"])

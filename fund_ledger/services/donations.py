@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from ..db import models as m
 from ..db import repository as repo
 from ..db.engine import lock_ledger
-from ..ledger.entries import EntryCode, EntryDraft, Posting
+from ..ledger.entries import EntryCode, EntryDraft, Posting, format_number
 from ..ledger.money import MAX_AMOUNT_FEN, format_yuan
 from ..ledger.rules import MAX_MEMO_LENGTH
 from . import audit
@@ -378,3 +378,56 @@ def donor_summary(session: Session, donor_id: int) -> DonorSummary:
         raise NotFound(f"no donor {donor_id}")
     d, n, total = found
     return DonorSummary(d, int(n), int(total or 0))
+
+
+# --- reading gifts --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GiftRow:
+    """A gift as the lists show it: with its donor, fund, entry, acknowledgement number and refund, if any."""
+
+    donation: m.Donation
+    donor: m.Donor
+    fund_id: int
+    fund_name: str
+    entry_number: str
+    receipt_number: str
+    refund_entry: str | None
+
+    @property
+    def refunded(self) -> bool:
+        return self.refund_entry is not None
+
+
+def donation_page(session: Session, *, donor_id: int | None = None, fund_id: int | None = None,
+                  fund_code: str = "", batch_id: int | None = None, page: int = 1, per_page: int = 50,
+                  donation_id: int | None = None) -> tuple[Page[GiftRow], int]:
+    """Gifts, newest first, filtered by donor, fund (id or code) and import batch, in one query for the page;
+    and the sum of every gift the filters match (as recorded: a refund is shown on its own row)."""
+    entry, reversal = aliased(m.Entry), aliased(m.Entry)
+    conditions = [c for c, wanted in ((m.Donation.donor_id == donor_id, donor_id is not None),
+                                      (m.Fund.id == fund_id, fund_id is not None),
+                                      (m.Donation.fund_code == fund_code, bool(fund_code)),
+                                      (m.Donation.import_batch_id == batch_id, batch_id is not None),
+                                      (m.Donation.id == donation_id, donation_id is not None)) if wanted]
+    query = (select(m.Donation, m.Donor, m.Fund.id, m.Fund.name, entry.year, entry.year_seq, reversal.year,
+                    reversal.year_seq)
+             .join(m.Donor, m.Donor.id == m.Donation.donor_id)
+             .join(m.Fund, m.Fund.code == m.Donation.fund_code)
+             .join(entry, entry.id == m.Donation.entry_id)
+             .outerjoin(reversal, reversal.reverses_id == m.Donation.entry_id)
+             .where(*conditions).order_by(m.Donation.id.desc()))
+    found = paginate(session, query, page=page, per_page=per_page, row=lambda d, donor, fid, fname, ey, es, ry, rs: GiftRow(
+        d, donor, fid, fname, format_number(ey, es), receipt_number(d.receipt_year, d.receipt_seq),
+        format_number(ry, rs) if ry else None))
+    amount = session.scalar(select(func.coalesce(func.sum(m.Donation.amount), 0))
+                            .join(m.Fund, m.Fund.code == m.Donation.fund_code).where(*conditions))
+    return found, int(amount or 0)
+
+
+def gift_row(session: Session, donation_id: int) -> GiftRow:
+    found, _amount = donation_page(session, donation_id=donation_id, per_page=1) if repo.is_row_id(donation_id) \
+        else (None, 0)
+    if found is None or not found.items:
+        raise NotFound(f"no donation {donation_id}")
+    return found.items[0]

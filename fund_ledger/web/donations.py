@@ -14,8 +14,7 @@ import uuid
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import or_, select
 
 from marshmallow import ValidationError
 
@@ -26,7 +25,6 @@ from ..schemas.messages import Message
 from ..http.db import db_session
 from ..db import models as m
 from ..http.i18n import bi, language, t
-from ..ledger.entries import format_number
 from ..ledger.money import MoneyError, format_yuan, parse_amount
 from ..reports.receipts import (
     CHANNEL_NAMES_EN, VERIFY_PATH, capital_words, donor_gifts, donor_statement_pdf, gift_facts, grouped_code,
@@ -330,25 +328,11 @@ def donations():
     db = db_session()
     fund_code = request.args.get("fund", "").strip()[:32]
     donor_id, batch_id, page = _id_arg("donor_id"), _id_arg("batch"), _page_arg()
-    reversal = aliased(m.Entry)
-    query = (select(m.Donation, m.Donor, m.Fund.name, m.Entry.year, m.Entry.year_seq, reversal.year, reversal.year_seq)
-             .join(m.Donor, m.Donor.id == m.Donation.donor_id)
-             .join(m.Fund, m.Fund.code == m.Donation.fund_code)
-             .join(m.Entry, m.Entry.id == m.Donation.entry_id)
-             .outerjoin(reversal, reversal.reverses_id == m.Donation.entry_id))
-    conditions = [c for c, wanted in ((m.Donation.fund_code == fund_code, fund_code),
-                                      (m.Donation.donor_id == donor_id, donor_id),
-                                      (m.Donation.import_batch_id == batch_id, batch_id)) if wanted]
-    query = query.where(*conditions)
-    total, total_amount = db.execute(select(func.count(), func.coalesce(func.sum(m.Donation.amount), 0))
-                                     .where(*conditions)).one()
-    rows = [
-        {"d": d, "donor": donor, "fund_name": fund_name, "entry": format_number(ey, es),
-         "refund_entry": format_number(ry, rs) if ry else None,
-         "receipt": svc.receipt_number(d.receipt_year, d.receipt_seq)}
-        for d, donor, fund_name, ey, es, ry, rs in db.execute(
-            query.order_by(m.Donation.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
-    ]
+    found, total_amount = svc.donation_page(db, donor_id=donor_id, fund_code=fund_code, batch_id=batch_id,
+                                            page=page, per_page=PER_PAGE)
+    rows = [{"d": r.donation, "donor": r.donor, "fund_name": r.fund_name, "entry": r.entry_number,
+             "refund_entry": r.refund_entry, "receipt": r.receipt_number} for r in found.items]
+    total = found.total
     donor = db.get(m.Donor, donor_id) if donor_id else None
     batch = db.get(m.ImportBatch, batch_id) if batch_id else None
     filters = {k: v for k, v in {"fund": fund_code, "donor_id": donor_id, "batch": batch_id}.items() if v}
