@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 from flask import current_app, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from ..http.db import db_session
 from ..http.downloads import audit_report_response
