@@ -12,6 +12,7 @@ import json
 import uuid
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..http.downloads import attachment_response
@@ -31,7 +32,7 @@ from ..http.i18n import t
 from . import ACTIVE, bp
 from ..schemas import grants as forms
 from .donations import _open_funds, _refused_here, loaded
-from .people import MAX_ID, MESSAGES_ZH, _int_or_none, _notice
+from .people import MAX_ID, _int_or_none, _notice
 
 READERS = ("grantee", "manager", "auditor")
 STATUS_NAMES_EN = {"submitted": "Submitted", "approved": "Approved", "rejected": "Rejected",
@@ -48,28 +49,6 @@ ACTIVE.update({"web.disbursements": ("web.disbursement_detail", "web.new_disburs
                                      "web.acknowledge_disbursement", "web.fund_tracing", "web.add_attachment",
                                      "web.download_attachment", "web.submit_use_report", "web.receive_use_report",
                                      "web.send_back_use_report")})
-
-MESSAGES_ZH.update({
-    "1 to 2000 characters: what the money is for": "1 至 2000 个字符：说明资金用途",
-    "up to 100 lines, each an item and a positive amount": "最多 100 行，每行一个项目和正数金额",
-    "a reason (1 to 500 characters) is required": "须填写理由（1 至 500 个字符）",
-    "the payment reference (1 to 64 characters) is required": "须填写付款凭证号（1 至 64 个字符）",
-    "nobody approves a request they submitted": "不能批准自己提交的申请",
-    "you have already approved this request; another manager must approve it too":
-        "您已批准过这份申请，还须另一位基金管理员批准",
-    "out of range": "日期须不早于拨付日期且不晚于今天",
-    "the budget lines must add up to the amount": "预算各行合计须等于申请金额",
-    "only PDF, PNG or JPEG": "只接受 PDF、PNG 或 JPEG 文件",
-    "mislabelled": "文件名或类型与内容不符",
-    "too large": "文件过大",
-    "the file is empty": "文件是空的",
-    "a file name is required": "文件须有文件名",
-    "1 to 5000 characters: what the money did": "1 至 5000 个字符：说明资金的使用情况",
-    "an amount of at least ¥0.00": "金额不能为负",
-    "this request has no use report waiting for a decision": "这份申请没有待审阅的使用报告",
-    "nobody receives a report they submitted": "不能审阅自己提交的使用报告",
-    "the bank reference of the money returned (1 to 64 characters)": "须填写退回款的银行凭证号（1 至 64 个字符）",
-})
 
 
 @bp.app_template_global()
@@ -285,7 +264,7 @@ def acknowledge_disbursement(disbursement_id: int):
 def _file_refused(upload, err: InvalidInput) -> InvalidInput:
     """The refusal of one uploaded file, named, in the page's language, beside the form's file field."""
     name = att.clean_filename(upload.filename) or "?"
-    return InvalidInput(err.detail, {"files": [t(f"{name}：{MESSAGES_ZH.get(x, x)}", f"{name}: {x}")
+    return InvalidInput(err.detail, {"files": [t(f"{name}：{gettext(x)}", f"{name}: {x}")
                                                for x in err.errors.get("file", [err.detail])]})
 
 
