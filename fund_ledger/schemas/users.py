@@ -1,21 +1,23 @@
-"""People's accounts, as an administrator sets them up: one declaration for the API (and the pages)."""
+"""People's accounts, as an administrator sets them up: one declaration for the API (and the pages).
+
+Declared with the shared field types (``base.Input``, ``fields``), so a refusal carries a message code
+(``required``, ``choice``, ``id.invalid``, ``text.too_long``...) like every other input."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from .base import Input
+from .fields import Choice, Id, Text
 
 ROLES = ("admin", "manager", "grantee", "auditor")
 
 
-class UserIn(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
-    organisation_id = fields.Integer(strict=True, allow_none=True, load_default=None,
-                                     validate=validate.Range(min=1, max=2**31 - 1))
-    display_name = fields.String(load_default="", validate=validate.Length(max=100))
+class UserIn(Input):
+    username = Text(required=True, max=64)
+    role = Choice(ROLES, required=True)
+    password = Text(required=True, max=256, load_only=True)
+    organisation_id = Id(allow_none=True, load_default=None)
+    display_name = Text(max=100)
 
 
-class RoleIn(Schema):
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    organisation_id = fields.Integer(strict=True, allow_none=True, load_default=None,
-                                     validate=validate.Range(min=1, max=2**31 - 1))
+class RoleIn(Input):
+    role = Choice(ROLES, required=True)
+    organisation_id = Id(allow_none=True, load_default=None)
