@@ -10,7 +10,7 @@ from ..http.security import access, current_actor
 from ..services import donations as svc
 from . import blp
 from ..schemas.donations import DonorIn, DonationIn, OfficialReceiptIn, RefundIn
-from ..schemas.fields import Id, Money
+from ..schemas.fields import Id, MoneyOut
 from .schemas import PageQuery, idempotent as _idempotent, page_schema
 
 BOOK_READERS = ("manager", "auditor")
@@ -27,7 +27,7 @@ class DonorOut(Schema):
     related_note = fields.String()
     display_name = fields.String()
     gifts = fields.Integer()
-    total = Money()
+    total = MoneyOut()
 
 
 class DonorQuery(PageQuery):

@@ -13,7 +13,7 @@ from ..services.donations import find_fund
 from ..services.funds import create_fund
 from . import blp
 from ..schemas.donations import FundIn
-from ..schemas.fields import Money
+from ..schemas.fields import MoneyOut
 from .schemas import PageQuery, page_schema
 
 READERS = ("manager", "auditor", "grantee")
@@ -28,9 +28,9 @@ class FundOut(Schema):
     purpose = fields.String()
     end_date = fields.Date(allow_none=True)
     closed = fields.Boolean()
-    balance = Money()
-    reserved = Money()
-    available = Money()
+    balance = MoneyOut()
+    reserved = MoneyOut()
+    available = MoneyOut()
 
 
 def fund_json(row: m.Fund, pos: FundPosition | None) -> dict:

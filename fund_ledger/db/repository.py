@@ -128,6 +128,14 @@ def money_by_fund(session: Session) -> dict[str, FundPosition]:
     return {f: FundPosition(int(held), int(reserved)) for f, held, reserved in session.connection().execute(_MONEY_BY_FUND)}
 
 
+_POSTED_TOTAL = text("SELECT coalesce(sum(debits_posted), 0) FROM account_balances")
+
+
+def posted_total(session: Session) -> int:
+    """Every debit posted so far, from the running balances (a row per account and fund, not the journal)."""
+    return int(session.connection().execute(_POSTED_TOTAL).scalar_one())
+
+
 _HEAD = text("SELECT id, hash FROM entries ORDER BY id DESC LIMIT 1")
 _LAST_YEAR_SEQ = text("SELECT max(year_seq) FROM entries WHERE year = :year")
 

@@ -8,6 +8,11 @@ import re
 import unicodedata
 
 MAX_AMOUNT_FEN: int = 100_000_000_000_000 - 1  # 999,999,999,999.99 yuan; larger is "absurd"
+MAX_LEDGER_TOTAL_FEN: int = 10**18 - 1
+"""The most the ledger holds in all: the sum of every debit ever posted (= every credit) stays at or below
+¥9,999,999,999,999,999.99. Every figure a report can print (a balance, a turnover, a column total) is a sum of
+some of those postings, so it is at most this too: within the 大写 printer's range (below 10**16 yuan), within
+a 64-bit integer in both databases, and 10,000 times the largest single amount, so reversals always fit."""
 MAX_TEXT_LEN = 32
 
 _TOO_LARGE = "amount is too large (at most 999,999,999,999.99)"
@@ -172,8 +177,9 @@ def _integer_capital(n: int) -> str:
 def to_chinese_capital(fen: int) -> str:
     """大写金额 as printed on cheques and receipts, e.g. 壹仟陆佰捌拾元零叁角贰分."""
     _check_fen(fen)
-    if abs(fen) > MAX_AMOUNT_FEN:
-        raise MoneyError(_TOO_LARGE, "amount.too_large", max="999,999,999,999.99")
+    if abs(fen) > MAX_LEDGER_TOTAL_FEN:  # any figure the ledger can hold prints
+        raise MoneyError("amount is too large to print in words", "amount.too_large",
+                         max=format_amount(MAX_LEDGER_TOTAL_FEN))
     if fen == 0:
         return "零元整"
     yuan, cents = divmod(abs(fen), 100)

@@ -13,7 +13,7 @@ from datetime import date
 from .accounts import Account, Fund
 from .balances import FundPosition, money_delta
 from .entries import EntryCode, EntryDraft, LedgerError
-from .money import MAX_AMOUNT_FEN, format_yuan
+from .money import MAX_AMOUNT_FEN, MAX_LEDGER_TOTAL_FEN, format_yuan
 
 MAX_MEMO_LENGTH = 500
 MAX_POSTINGS = 1000
@@ -33,6 +33,9 @@ class PostingContext:
     parent_accounts: frozenset[str] = frozenset()
     """Accounts that have sub-accounts: post to the sub-accounts instead."""
     positions: Mapping[str, FundPosition] = field(default_factory=dict)
+    posted_total: int = 0
+    """The sum of every debit posted so far (see ``money.MAX_LEDGER_TOTAL_FEN``)."""
+    max_total: int = MAX_LEDGER_TOTAL_FEN
 
 
 def check_shape(draft: EntryDraft, ctx: PostingContext) -> list[LedgerError]:
@@ -128,7 +131,17 @@ def check_funds_cover(draft: EntryDraft, ctx: PostingContext) -> list[LedgerErro
 BASIC_CHECKS = (check_shape, check_amounts, check_balanced, check_accounts_and_funds, check_date)
 
 
+def check_capacity(draft: EntryDraft, ctx: PostingContext) -> list[LedgerError]:
+    """The ledger's postings in all stay within what every report can print (``MAX_LEDGER_TOTAL_FEN``)."""
+    debits = sum(p.debit for p in draft.postings)
+    if ctx.posted_total + debits > ctx.max_total:
+        return [LedgerError("postings", f"the ledger would hold more than {format_yuan(ctx.max_total)} of postings "
+                                        f"in all ({format_yuan(ctx.posted_total)} so far; this entry adds "
+                                        f"{format_yuan(debits)})", "ledger_full")]
+    return []
+
+
 def validate_draft(draft: EntryDraft, ctx: PostingContext) -> list[LedgerError]:
-    """Every error in ``draft``; the balance check runs only on an otherwise valid draft."""
+    """Every error in ``draft``; the balance and capacity checks run only on an otherwise valid draft."""
     errors = [e for check in BASIC_CHECKS for e in check(draft, ctx)]
-    return errors or check_funds_cover(draft, ctx)
+    return errors or check_funds_cover(draft, ctx) + check_capacity(draft, ctx)

@@ -56,6 +56,21 @@ class Money(fields.Field):
         return None if value is None else fen_to_str(value)
 
 
+class MoneyOut(fields.Field):
+    """An amount the API gives back (a balance, a total): yuan with two decimals, signed, as large as the ledger
+    can hold (``MAX_LEDGER_TOTAL_FEN``): a sum of many gifts is larger than any one gift may be."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("dump_only", True)
+        super().__init__(**kwargs)
+        self.metadata.setdefault("type", "string")
+        self.metadata.setdefault("pattern", r"^-?[0-9]{1,16}\.[0-9]{2}$")
+        self.metadata.setdefault("example", "100000.00")
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else fen_to_str(value)
+
+
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 

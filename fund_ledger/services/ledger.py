@@ -38,7 +38,7 @@ class _Ledger:
         self.ctx = PostingContext(
             accounts=chart.accounts, funds=chart.funds, earliest_date=BOOKS_BEGIN, latest_date=today,
             closed_periods=chart.closed_periods, closed_funds=chart.closed_funds,
-            parent_accounts=chart.parents, positions=self.positions,
+            parent_accounts=chart.parents, positions=self.positions, posted_total=repo.posted_total(session),
         )
         self.account_names, self.fund_names = chart.account_names, chart.fund_names
         self._session = session
@@ -58,6 +58,7 @@ class _Ledger:
                       reverses=draft.reverses, prev_hash=self.head, hash_version=HASH_VERSION)
         entry = replace(entry, hash=entry_hash(entry, self.account_names, self.fund_names))
         self.seq, self.head = entry.seq, entry.hash
+        self.ctx = replace(self.ctx, posted_total=self.ctx.posted_total + sum(p.debit for p in entry.postings))
         for fund, delta in money_delta(entry.postings, self.accounts).items():
             pos = self.positions.get(fund, FundPosition(0, 0))
             self.positions[fund] = FundPosition(pos.balance + delta, pos.reserved)

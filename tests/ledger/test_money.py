@@ -15,6 +15,7 @@ from fund_ledger.ledger.money import (
     format_amount,
     format_yuan,
     parse_amount,
+    MAX_LEDGER_TOTAL_FEN,
     to_chinese_capital,
 )
 
@@ -194,6 +195,10 @@ def test_round_trip_negative(f):
 def test_absurd_amounts_rejected(f):
     with pytest.raises(MoneyError, match="too large"):
         parse_amount(fen_to_str(f))
+
+
+@given(st.integers(min_value=MAX_LEDGER_TOTAL_FEN + 1, max_value=10**22))
+def test_figures_beyond_what_the_ledger_can_hold_are_refused_in_words(f):
     with pytest.raises(MoneyError, match="too large"):
         to_chinese_capital(f)
     with pytest.raises(MoneyError, match="too large"):
@@ -286,12 +291,14 @@ def test_chinese_capital_known_answers(text, capital):
 
 
 def test_wan_yi_section_unit():
-    # 10**12 yuan is 10**14 fen, one fen above MAX_AMOUNT_FEN, so 万亿 is only
-    # reachable through the integer helper; the public function refuses it.
+    # 10**12 yuan is one fen above the largest single amount, but a sum of amounts (a trial balance's total, a
+    # fund's balance) reaches it: every figure up to MAX_LEDGER_TOTAL_FEN prints in words.
     assert _integer_capital(1_000_000_000_000) == "壹万亿"
     assert _integer_capital(1_000_000_000_001) == "壹万亿零壹"
-    with pytest.raises(MoneyError, match="too large"):
-        to_chinese_capital(100_000_000_000_000)
+    assert to_chinese_capital(100_000_000_000_000) == "壹万亿元整"
+    assert to_chinese_capital(2 * MAX_AMOUNT_FEN) == "壹万亿玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角捌分"
+    assert to_chinese_capital(MAX_LEDGER_TOTAL_FEN) == (
+        "玖仟玖佰玖拾玖万亿玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分")
 
 
 DIGIT_VALUES = {c: i for i, c in enumerate("零壹贰叁肆伍陆柒捌玖")}
@@ -312,8 +319,8 @@ def _decode_section(text):
 
 
 def _decode_integer(text):
-    for unit, mult in (("亿", 10**8), ("万", 10**4)):
-        head, sep, tail = text.rpartition(unit)
+    for unit, mult in (("万亿", 10**12), ("亿", 10**8), ("万", 10**4)):  # 万亿 is one unit (10**12)
+        head, sep, tail = text.partition(unit)
         if sep:
             return _decode_integer(head) * mult + _decode_integer(tail)
     return _decode_section(text)
@@ -341,14 +348,16 @@ def test_decoder_agrees_with_table(text, capital):
 
 
 # Digits drawn with many zeros, so zero runs, empty sections and 零 rules get exercised.
-zero_heavy = st.text(alphabet="00000123456789", min_size=1, max_size=14).map(int).filter(
-    lambda n: n <= MAX_AMOUNT_FEN
+zero_heavy = st.text(alphabet="00000123456789", min_size=1, max_size=18).map(int).filter(
+    lambda n: n <= MAX_LEDGER_TOTAL_FEN
 )
 
 
 @given(st.one_of(signed_amounts, zero_heavy))
 @example(1_680_32)
 @example(10_000_000_000_000)
+@example(MAX_LEDGER_TOTAL_FEN)
+@example(10**16 + 1)
 def test_chinese_capital_properties(f):
     text = to_chinese_capital(f)
     assert "零零" not in text

@@ -106,3 +106,15 @@ def test_chart_is_the_2004_system_with_names():
     assert ACCOUNTS["3102"].name == "限定性净资产" and ACCOUNTS["3102"].normal_side.value == "credit"
     assert ACCOUNTS["1502"].normal_side.value == "credit"  # 累计折旧 is a contra asset
     assert {a.code for a in chart if a.monetary} == {"1001", "1002", "1009"}
+
+
+def test_the_ledger_holds_at_most_what_every_report_can_print():
+    from dataclasses import replace
+
+    from fund_ledger.ledger.money import MAX_LEDGER_TOTAL_FEN
+
+    gift = draft(Posting("1002", "GENERAL", debit=500), Posting("4101", "GENERAL", credit=500))
+    assert messages(gift, replace(CTX, posted_total=MAX_LEDGER_TOTAL_FEN - 500)) == []
+    refused = messages(gift, replace(CTX, posted_total=MAX_LEDGER_TOTAL_FEN - 499))
+    assert [(f, code) for f, _, code in refused] == [("postings", "ledger_full")]
+    assert "¥9,999,999,999,999,999.99" in refused[0][1]
