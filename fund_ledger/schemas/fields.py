@@ -20,7 +20,7 @@ from datetime import date
 
 from marshmallow import ValidationError, fields
 
-from ..ledger.money import MoneyError, fen_to_str, parse_amount
+from ..ledger.money import AMOUNT_PATTERN, MAX_TEXT_LEN, MoneyError, fen_to_str, parse_amount
 from .messages import Message
 
 MISSING_TEXT = object()
@@ -38,7 +38,8 @@ class Money(fields.Field):
         super().__init__(**kwargs)
         self.allow_zero = allow_zero
         self.metadata.setdefault("type", "string")
-        self.metadata.setdefault("pattern", r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
+        self.metadata.setdefault("pattern", AMOUNT_PATTERN)  # the parser's own grammar (ledger.money)
+        self.metadata.setdefault("maxLength", MAX_TEXT_LEN)
         self.metadata.setdefault("example", "100000.00")
 
     def from_text(self, text: str):
@@ -153,6 +154,16 @@ class Id(fields.Integer):
 _BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
 
 
+_INVISIBLE = {"Cf", "Zl", "Zp", "Co", "Cs", "Cn"}
+"""Format characters (zero-width space and joiners, BOM, bidirectional controls), line and paragraph separators,
+private-use, surrogate and unassigned code points: nothing a person can see or check on a page or a PDF."""
+
+
+def _hidden(ch: str, allowed: str) -> bool:
+    category = unicodedata.category(ch)
+    return (category == "Cc" and ch not in allowed) or category in _INVISIBLE or ch in _BIDI
+
+
 class Text(fields.String):
     """Text, stripped of surrounding spaces; ``required`` means not blank; at most ``max`` characters;
     no control characters (``\\n`` and ``\\t`` only where ``multiline``) and no bidirectional overrides;
@@ -181,7 +192,7 @@ class Text(fields.String):
         if "\x00" in value:  # (the door refuses it in a request: the same code here, for files and the CLI)
             raise ValidationError(Message("text.nul"))
         allowed = "\n\t\r" if self.multiline else ""
-        if any((unicodedata.category(ch) == "Cc" and ch not in allowed) or ch in _BIDI for ch in value):
+        if any(_hidden(ch, allowed) for ch in value):
             raise ValidationError(Message("text.control"))
         if len(value) > self.max:
             raise ValidationError(Message("text.too_long", max=self.max))

@@ -35,7 +35,7 @@ CATALOGUE: dict[str, str] = {
     "text.type": N_("must be text"),
     "text.too_long": N_("at most %(max)s characters"),
     "text.length": N_("%(min)s to %(max)s characters"),
-    "text.control": N_("contains control characters"),
+    "text.control": N_("contains control or invisible characters"),
     "text.nul": N_("NUL characters are not allowed"),
     # dates
     "date.format": N_("a date written YYYY-MM-DD"),

@@ -15,7 +15,9 @@ from fund_ledger.ledger.money import (
     format_amount,
     format_yuan,
     parse_amount,
+    AMOUNT_PATTERN,
     MAX_LEDGER_TOTAL_FEN,
+    MAX_TEXT_LEN,
     to_chinese_capital,
 )
 
@@ -370,3 +372,22 @@ def test_chinese_capital_properties(f):
 def test_chinese_capital_negative_is_prefixed(f):
     if f:
         assert to_chinese_capital(-f) == "负" + to_chinese_capital(f)
+
+
+@given(st.one_of(st.text(alphabet="0123456789,. -\t+e", max_size=24),
+                 st.from_regex(AMOUNT_PATTERN, fullmatch=True).filter(lambda t: len(t) <= 40)))
+@example("1,000")
+@example(" 100 ")
+@example("999,999,999,999.99")
+@example("1,000,000,000,000")
+@example("1000000000000")
+@example(" " * 30 + "1")
+def test_the_openapi_pattern_is_the_parsers_grammar(text):
+    """The API documents exactly what it accepts: the pattern (and maxLength) and the parser agree on every text."""
+    matches = re.fullmatch(AMOUNT_PATTERN, text) is not None and len(text) <= MAX_TEXT_LEN
+    try:
+        parse_amount(text, allow_zero=True)
+        parsed = True
+    except MoneyError:
+        parsed = False
+    assert matches == parsed, text
