@@ -1,8 +1,20 @@
-"""Shared fixtures. Every test that takes ``engine`` or ``session`` runs on SQLite and on PostgreSQL.
+"""Shared fixtures. A test that takes ``db_url`` (or ``engine``, ``session``, ``demo_db``, ``app``, ...) runs on
+SQLite and on PostgreSQL, except an HTTP-level one.
 
-Each test gets a fresh database copied from a template migrated once per run: a file copy on SQLite,
-``CREATE DATABASE ... TEMPLATE`` on PostgreSQL. With ``CI=true`` a missing PostgreSQL fails the run
-instead of skipping its half of the suite.
+Which database a test gets (``pytest_generate_tests`` below parametrises ``db_url``):
+
+- Tests under ``tests/web``, ``tests/api`` and ``tests/browser`` check what the app says over HTTP: who may,
+  what a page or an answer holds, what bad input gets. That does not change with the database, so they run
+  once, on SQLite. The SQL they reach is checked on both databases by the tests of services, reports, db,
+  the command line and imports, which stay on both.
+- An HTTP-level test whose point is the database (a race, a lock, tampering and ``verify``, a story
+  specified "on both databases") says so with ``@pytest.mark.both_databases`` and runs on both.
+- ``pytest --all-databases`` runs every HTTP-level test on PostgreSQL too.
+
+Each test gets a fresh database copied from a template migrated once per run (per pytest-xdist worker): a file
+copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL. Every PostgreSQL database a process makes is
+named after that process (the xdist worker and a random run id), so parallel workers never meet. With
+``CI=true`` a missing PostgreSQL fails the run instead of skipping its half of the suite.
 """
 from __future__ import annotations
 
@@ -14,6 +26,7 @@ import itertools  # noqa: E402
 import shutil
 import uuid
 from datetime import date, time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -55,7 +68,41 @@ def set_today():
 
 
 _counter = itertools.count()
-_run_id = uuid.uuid4().hex[:8]
+_run_id = f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
+"""In every PostgreSQL database name this process makes: its xdist worker (``gw0``...) and a random part."""
+
+TESTS = Path(__file__).parent
+HTTP_LEVEL = ("web", "api", "browser")
+"""Directories of tests that drive the app over HTTP: on SQLite only, unless marked ``both_databases``."""
+
+
+def pytest_addoption(parser):
+    parser.addoption("--all-databases", action="store_true",
+                     help="run the HTTP-level tests (tests/web, tests/api, tests/browser) on PostgreSQL too")
+
+
+def _http_level(path: Path) -> bool:
+    try:
+        return path.relative_to(TESTS).parts[0] in HTTP_LEVEL
+    except ValueError:
+        return False
+
+
+def _names(argnames) -> list[str]:
+    return [n.strip() for n in argnames.split(",")] if isinstance(argnames, str) else list(argnames)
+
+
+def pytest_generate_tests(metafunc):
+    """``db_url`` is ``sqlite`` and ``postgresql``, or only ``sqlite`` for an HTTP-level test (module docstring)."""
+    if "db_url" not in metafunc.fixturenames or any(
+            "db_url" in _names(m.args[0]) for m in metafunc.definition.iter_markers("parametrize")):
+        return  # a test may choose its database itself: @pytest.mark.parametrize("db_url", [...], indirect=True)
+    databases = [pytest.param("sqlite", id="sqlite"),
+                 pytest.param("postgresql", id="postgresql", marks=pytest.mark.pg)]
+    if (_http_level(metafunc.definition.path) and not metafunc.definition.get_closest_marker("both_databases")
+            and not metafunc.config.getoption("all_databases")):
+        databases = databases[:1]
+    metafunc.parametrize("db_url", databases, indirect=True)
 
 
 def _prepare(url: str) -> None:
@@ -192,9 +239,10 @@ def pg_pool(pg_admin, pg_template, pg_demo_template):
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+@pytest.fixture
 def db_url(request, tmp_path):
-    """A fresh, initialised database (chart of accounts and general fund, no entries)."""
+    """A fresh, initialised database (chart of accounts and general fund, no entries), on the database
+    ``pytest_generate_tests`` chose."""
     demo = "demo_db" in request.fixturenames  # then a copy of the demo ledger, loaded once per run
     if request.param == "sqlite":
         path = tmp_path / "ledger.sqlite3"

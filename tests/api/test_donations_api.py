@@ -210,6 +210,7 @@ def test_an_id_beyond_any_integer_column_is_never_a_500(api, gift, method, path,
 
 # ---------------------------------------------------------------------------------------------- idempotency
 
+@pytest.mark.both_databases
 def test_the_same_key_and_body_answer_the_same_gift_and_post_one_entry(api, gift, app):
     before = money_counts(app)
     first = api.post("/donations", gift(), key="retry-me")
@@ -221,6 +222,7 @@ def test_the_same_key_and_body_answer_the_same_gift_and_post_one_entry(api, gift
     assert api.get("/donations", donor_id=first.get_json()["donor_id"]).get_json()["total"] == 1
 
 
+@pytest.mark.both_databases
 def test_the_same_key_with_another_amount_is_a_409_and_moves_nothing(api, gift, app):
     api.post("/donations", gift(), key="k-409")
     before = money_counts(app)
@@ -229,6 +231,7 @@ def test_the_same_key_with_another_amount_is_a_409_and_moves_nothing(api, gift, 
     assert money_counts(app) == before
 
 
+@pytest.mark.both_databases
 def test_keys_belong_to_their_user(api, gift, app, client, api_token):
     other = Api(client, api_token("manager2"))
     a = api.post("/donations", gift(), key="shared-key").get_json()
@@ -243,6 +246,7 @@ def test_a_malformed_key_is_a_400(api, gift, app, key):
     assert money_counts(app) == before
 
 
+@pytest.mark.both_databases
 @pytest.mark.slow
 def test_concurrent_retries_with_one_key_record_one_gift(app, api_token, gift):
     token = api_token("manager")

@@ -68,6 +68,7 @@ def test_one_entry_by_number_or_404(auditor):
         assert_problem(auditor.get(f"/entries/{missing}"), 404)
 
 
+@pytest.mark.both_databases
 def test_a_manager_reverses_an_entry_once_and_a_retry_with_the_key_moves_nothing(app, api, auditor):
     before = count(app, "entries")
     first = api.post("/entries/2026-000012/reverse", {"reason": "记错基金"}, key="rev-1")

@@ -239,6 +239,7 @@ def test_the_audit_log_filters_by_actor_action_and_outcome(client, api_token):
     assert items("object_type=user&object_id=zhuren&action=user.create")[0]["actor"] == "system"
 
 
+@pytest.mark.both_databases
 def test_the_audit_log_filters_by_time(client, api_token):
     token = api_token("auditor")
     newest = client.get("/api/v1/audit/log?per_page=1", headers=bearer(token)).get_json()["items"][0]
@@ -251,6 +252,7 @@ def test_the_audit_log_filters_by_time(client, api_token):
     assert client.get(f"/api/v1/audit/log?until={since}", headers=bearer(token)).get_json()["total"] < after["total"] + 100
 
 
+@pytest.mark.both_databases
 def test_audit_log_times_with_an_offset_mean_the_same_instant(client, api_token):
     token = api_token("auditor")
     newest = client.get("/api/v1/audit/log?per_page=1", headers=bearer(token)).get_json()["items"][0]
@@ -291,6 +293,7 @@ def test_without_a_token_the_audit_log_is_a_401(client):
     assert_problem(client.get("/api/v1/audit/verify"), 401)
 
 
+@pytest.mark.both_databases
 def test_audit_verify_is_ok_on_the_demo(client, api_token):
     response = client.get("/api/v1/audit/verify", headers=bearer(api_token("auditor")))
     assert response.status_code == 200
@@ -300,6 +303,7 @@ def test_audit_verify_is_ok_on_the_demo(client, api_token):
     assert body["audit_records"] > 10 and body["first_bad_audit_record"] is None
 
 
+@pytest.mark.both_databases
 def test_audit_verify_finds_a_tampered_audit_record(app, client, api_token):
     from sqlalchemy.orm import Session
 

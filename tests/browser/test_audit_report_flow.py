@@ -41,7 +41,7 @@ from tests.db.tamper import disable_guards
 from tests.reports.test_export import hledger_csv, per_account, require_tool, run, to_fen
 from tests.browser.pages import notice, read_table, watch
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.both_databases]  # specified as "in Chromium on both databases"
 
 EARLIER, PERIOD = "2026-09", "2026-10"
 FIRST_DAY, MONTH_END, NEXT_DAY = date(2026, 10, 1), date(2026, 10, 31), date(2026, 11, 1)

@@ -19,7 +19,7 @@ import pytest
 from fund_ledger.clock import local_today
 from tests.browser.pages import notice, read_table, watch
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.both_databases]  # specified as "in Chromium on both databases"
 
 FUND_CODE, FUND_NAME = "AILILIANG", "爱力量"
 GRANTEE = "筑仁成长公益服务中心"

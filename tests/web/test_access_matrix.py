@@ -343,6 +343,7 @@ def test_every_route_answers_every_role_as_the_table_says(app, role):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("role", ["grantee", "auditor"])
 def test_refused_api_writes_answer_403(request, app, role):
     """The API writes these roles may not make. On SQLite the refusal once waited for a write lock the

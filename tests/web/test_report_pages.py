@@ -5,6 +5,8 @@ import csv
 import io
 import re
 
+import pytest
+
 from fund_ledger.reports.catalogue import REPORTS
 
 
@@ -44,6 +46,7 @@ def test_downloads_carry_the_query(login):
     assert c.get("/reports/fund-statement").status_code == 400
 
 
+@pytest.mark.both_databases
 def test_a_long_pdf_is_prepared_in_the_background_for_who_asked_alone(app, login, monkeypatch):
     """A journal PDF above BACKGROUND_LINES answers at once with a page that shows progress, refreshes
     itself and then offers the file; the file is the synchronous render's bytes; nobody else gets it."""
