@@ -336,6 +336,7 @@ def _walk(app, role, *, only_refused_api_writes: bool = False):
     return problems, seen
 
 
+@pytest.mark.both_databases  # the one test that runs every page and API call on PostgreSQL too
 @pytest.mark.parametrize("role", [None, *ROLES], ids=["nobody", *ROLES])
 def test_every_route_answers_every_role_as_the_table_says(app, role):
     problems, seen = _walk(app, role)
