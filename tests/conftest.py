@@ -49,7 +49,9 @@ TEST_TIME = time(10, 0)
 @pytest.fixture(scope="session", autouse=True)
 def _the_clock():
     """The one clock (``fund_ledger.clock``) starts at ``TODAY`` 10:00 Beijing time for the whole run, so that no
-    test depends on the real date; a test that needs another moment uses ``set_today``."""
+    test depends on the real date; a test that needs another moment uses ``set_today``. To check that, run the
+    suite under Debian's faketime, e.g. ``FAKETIME_DONT_FAKE_MONOTONIC=1 faketime '2027-12-31 16:30:00' pytest``
+    (with a faked monotonic clock every timed wait in Python hangs: libfaketime does not wrap sem_clockwait)."""
     previous = clock.set_clock(clock.SetClock.on(TODAY, TEST_TIME))
     yield
     clock.set_clock(previous)
@@ -167,7 +169,7 @@ class _PgDropper:
     them on parallel connections: six take about as long as one. An error is raised again at the end.
     """
 
-    BATCH = 12
+    BATCH = 8
 
     def __init__(self):
         import queue
