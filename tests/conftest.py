@@ -51,7 +51,8 @@ def _the_clock():
     """The one clock (``fund_ledger.clock``) starts at ``TODAY`` 10:00 Beijing time for the whole run, so that no
     test depends on the real date; a test that needs another moment uses ``set_today``. To check that, run the
     suite under Debian's faketime, e.g. ``FAKETIME_DONT_FAKE_MONOTONIC=1 faketime '2027-12-31 16:30:00' pytest``
-    (with a faked monotonic clock every timed wait in Python hangs: libfaketime does not wrap sem_clockwait)."""
+    (with a faked monotonic clock every timed wait in Python hangs; without it libfaketime 0.9.10 makes every
+    ``time.sleep`` fail with EINVAL, so the few tests that run a subprocess with a timeout fail for faketime's sake)."""
     previous = clock.set_clock(clock.SetClock.on(TODAY, TEST_TIME))
     yield
     clock.set_clock(previous)
