@@ -24,11 +24,11 @@ _WHOLE = r"0|[1-9][0-9]{0,2}(?:,[0-9]{3})+|[1-9][0-9]*"
 _FRACTION = r"(?:\.([0-9]{1,2}))?"
 _AMOUNT_RE = re.compile(rf"(-?)({_WHOLE}){_FRACTION}")
 _SPACE_CLASS = "[ \\t\\n\\r\\x0b\\x0c]*"
-AMOUNT_PATTERN = (rf"^{_SPACE_CLASS}(?:0|[1-9][0-9]{{0,2}}(?:,[0-9]{{3}}){{1,3}}|[1-9][0-9]{{0,11}})"
-                  rf"(?:\.[0-9]{{1,2}})?{_SPACE_CLASS}$")
+AMOUNT_PATTERN = (rf"^{_SPACE_CLASS}(?:-?0(?:\.0{{1,2}})?|(?:0|[1-9][0-9]{{0,2}}(?:,[0-9]{{3}}){{1,3}}|[1-9][0-9]{{0,11}})"
+                  rf"(?:\.[0-9]{{1,2}})?){_SPACE_CLASS}$")
 """What ``parse_amount(text, allow_zero=True)`` accepts, as a JSON-schema pattern (with ``maxLength``
 ``MAX_TEXT_LEN``): ASCII digits, thousands grouped in threes or none, at most two decimals, at most
-999,999,999,999.99, ASCII white space around it. (Zero matches; the fields that need more say so.)"""
+999,999,999,999.99, ASCII white space around it; "-0" is zero. (Zero matches; the fields that need more say so.)"""
 _EXPONENT_RE = re.compile(r"[-+]?[0-9.,]*[0-9][0-9.,]*[eE][-+]?[0-9]+")
 _GROUPED_RE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import text
 
 from fund_ledger.db.engine import write_session
@@ -12,6 +13,8 @@ from fund_ledger.ledger.money import MAX_LEDGER_TOTAL_FEN
 from tests.db.tamper import disable_guards
 
 LARGEST = "999999999999.99"
+pytestmark = pytest.mark.both_databases  # the running balances, the triggers and the report's sums: both databases
+
 OUT_PATTERN = re.compile(r"^-?[0-9]{1,16}\.[0-9]{2}$")
 
 

@@ -382,6 +382,9 @@ def test_chinese_capital_negative_is_prefixed(f):
 @example("1,000,000,000,000")
 @example("1000000000000")
 @example(" " * 30 + "1")
+@example("-0")
+@example("-0.00")
+@example("-0.5")
 def test_the_openapi_pattern_is_the_parsers_grammar(text):
     """The API documents exactly what it accepts: the pattern (and maxLength) and the parser agree on every text."""
     matches = re.fullmatch(AMOUNT_PATTERN, text) is not None and len(text) <= MAX_TEXT_LEN
