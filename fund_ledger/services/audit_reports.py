@@ -97,7 +97,7 @@ class Issue:
 
 
 def prepare_issue(session: Session, actor: Actor, period: str, *, replaces: int | None = None,
-                  reason: str = "") -> Issue:
+                  reason: str = "", lock: bool = True) -> Issue:
     """Check that ``actor`` may issue the report of closed ``period`` (or reissue it, naming the report it
     replaces) and take its number under the ledger's lock: the PDF prints its own number. The report is
     laid out by ``reports.audit_reports.issue_report``, which then calls :func:`store_issued`."""
@@ -106,7 +106,8 @@ def prepare_issue(session: Session, actor: Actor, period: str, *, replaces: int 
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"the reason is at most {MAX_REASON} characters", {"reason": [f"at most {MAX_REASON} characters"]})
-    lock_ledger(session)
+    if lock:  # (without: a reading on a snapshot, to lay the report out before taking the lock; see reports)
+        lock_ledger(session)
     closed = session.get(m.Period, period)
     if closed is None:
         raise RuleBroken(f"{period} is not closed: close the period first, then issue its audit report",

@@ -11,9 +11,9 @@ import re
 
 from flask import current_app, make_response, redirect, render_template, request, url_for
 
-from ..http.db import db_session
+from ..http.db import db_session, engine
 from ..http.downloads import audit_report_response
-from ..reports.audit_reports import issue_report
+from ..reports.audit_reports import issue_report_apart
 from ..db.engine import read_session
 from ..http.i18n import N_
 from ..http.security import PUBLIC, access, current_actor, principal
@@ -117,7 +117,9 @@ def issue_audit_report():
             if not re.fullmatch(r"[0-9]{1,10}", form["replaces"]) or not 0 < int(form["replaces"]) <= 2**31 - 1:
                 raise InvalidInput("replaces must be a report number", {"replaces": ["a report number"]})
             replaces = int(form["replaces"])
-        row = issue_report(session, current_actor(), form["period"], replaces=replaces, reason=form["reason"])
+        session.commit()  # the request's own transaction (reading who asks) ends: the issue takes its own
+        row = issue_report_apart(engine(), current_actor(), form["period"], replaces=replaces,
+                                 reason=form["reason"])
     except ServiceError as err:
         session.rollback()
         items, total = reports_svc.list_reports(session, per_page=50)

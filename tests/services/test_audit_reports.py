@@ -374,3 +374,51 @@ def test_every_issued_report_of_the_period_proves_the_gift_and_an_empty_month_ha
                             (empty.id, gifts[0].verification_code), (0, gifts[0].verification_code)):
         with pytest.raises(NotFound, match=svc.NO_PROOF):
             svc.gift_proof(session, report_id, code)
+
+
+# ---------------------------------------------------------------------------------------------- outside the lock
+
+@pytest.mark.both_databases
+def test_gifts_go_on_while_an_audit_report_is_laid_out(app, api, monkeypatch):
+    """Issuing lays the PDF out on a read snapshot, outside the ledger's write lock: a gift posted meanwhile (from
+    the same thread, so a held lock would deadlock it) goes through, and the report is issued with its number."""
+    import fund_ledger.reports.audit_reports as issuing
+
+    assert api.post("/periods/2026-09/close").status_code == 201
+    engine = app.extensions["fund_ledger.engine"]
+    real_render, posted = issuing.render_bundle, []
+
+    def render_while_posting(facts):
+        with write_session(engine) as other, other.begin():
+            posted.append(post(other, gift_draft(fen=123_45)).seq)
+        return real_render(facts)
+
+    monkeypatch.setattr(issuing, "render_bundle", render_while_posting)
+    response = api.post("/audit-reports", {"period": "2026-09"})
+    assert response.status_code == 201, response.get_json()
+    assert posted and response.get_json()["head_seq"] == 12  # the sealed period's head, not the gift's
+    again = api.post("/audit-reports", {"period": "2026-09"})
+    assert again.status_code == 409  # and the re-check under the lock still refuses a second one
+
+
+def test_two_managers_issuing_at_once_get_one_report_each_number_once(app, monkeypatch):
+    """If another report takes the number while this one is laid out, it is laid out again with the next one."""
+    import fund_ledger.reports.audit_reports as issuing
+
+    engine = app.extensions["fund_ledger.engine"]
+    with write_session(engine) as s, s.begin():
+        close_period(s, MANAGER, "2026-09", today=TODAY)
+        close_period(s, MANAGER, "2026-10", today=TODAY)
+    real_render, calls = issuing.render_bundle, []
+
+    def render_and_race(facts):
+        calls.append(facts.report_id)
+        if len(calls) == 1:  # the other manager issues October's report meanwhile, taking number 1
+            with write_session(engine) as other, other.begin():
+                issuing.issue_report(other, MANAGER, "2026-10")
+        return real_render(facts)
+
+    monkeypatch.setattr(issuing, "render_bundle", render_and_race)
+    row = issuing.issue_report_apart(engine, MANAGER, "2026-09")
+    assert calls == [1, 1, 2] and row.id == 2  # laid out with 1, lost it, laid out again with 2
+    assert read_marker(row.pdf)["report_id"] == 2
