@@ -277,11 +277,11 @@ ROW_CASES = [
                  id="before the books"),
     pytest.param(["李红梅", "person", "SUMMER", "1", "2026-10-09", ""], "fund", "ended on 2026-08-31",
                  id="fund ended"),
-    pytest.param(["李红梅", "person", "爱力量", "1", "2026-10-09", "a\x07b"], "memo", "control characters",
+    pytest.param(["李红梅", "person", "爱力量", "1", "2026-10-09", "a\x07b"], "memo", "control or invisible characters",
                  id="memo control character"),
-    pytest.param(["李红梅\x07", "person", "爱力量", "1", "2026-10-09", ""], "donor", "control characters",
+    pytest.param(["李红梅\x07", "person", "爱力量", "1", "2026-10-09", ""], "donor", "control or invisible characters",
                  id="donor control character"),
-    pytest.param(["李红梅", "person", "爱力量", "1", "2026-10-09", "", "R\x1b1"], "reference", "control characters",
+    pytest.param(["李红梅", "person", "爱力量", "1", "2026-10-09", "", "R\x1b1"], "reference", "control or invisible characters",
                  id="reference control character"),
 ]
 
