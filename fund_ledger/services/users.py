@@ -1,8 +1,9 @@
 """People: accounts, roles, passwords, log-in with a throttle, and API tokens.
 
-Passwords are hashed with Argon2id (argon2-cffi). Failed log-ins are counted from the audit log, per
-account *and address* and per address, so an attacker elsewhere can slow guesses but never lock the
-real user out: a lock lasts at most 15 minutes and binds only the address that failed.
+Passwords are hashed with Argon2id (argon2-cffi). Failed log-ins are counted in ``login_failures`` (a small
+mutable table, not the audit chain), per account *and address* and per address, so an attacker elsewhere
+can slow guesses but never lock the real user out: a lock lasts at most 15 minutes and binds only the
+address that failed. Each check is reserved atomically before the password is verified.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -34,6 +35,8 @@ ACCOUNT_FREE_TRIES = 5
 ADDRESS_LIMIT = 30
 """Failed log-ins from one address (any accounts) within the window before it is refused for the window."""
 MAX_LOCK = timedelta(minutes=15)
+FORGET_AFTER = timedelta(days=1)
+"""A key whose newest failure is older than this is purged from ``login_failures``."""
 
 # Tests may ask for argon2's cheapest parameters (a test suite logs in thousands of times); hashes made
 # either way verify either way, and check_needs_rehash upgrades a cheap hash at the next log-in.
@@ -217,41 +220,119 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+def _lock_for(failures: int, free: int) -> timedelta:
+    """How long a key stays locked after its newest failure, once ``failures`` reached ``free``."""
+    return min(timedelta(seconds=30 * 2 ** min(max(failures - free, 0), 10)), MAX_LOCK)  # capped: no overflow
+
+
 def _wait_seconds(count: int, newest: str | None, free: int) -> int:
     if count < free or newest is None:
         return 0
-    lock = min(timedelta(seconds=30 * 2 ** min(count - free, 10)), MAX_LOCK)  # exponent capped: no overflow
     last = datetime.strptime(newest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return max(int((last + lock - clock.now()).total_seconds()) + 1, 0)
+    return max(int((last + _lock_for(count, free) - clock.now()).total_seconds()) + 1, 0)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_LOCK_STEPS = 6
+"""30 s, 1, 2, 4, 8 minutes, then MAX_LOCK: the lock after ``free + i`` failures, one CASE branch each."""
+
+_RESERVE = text(f"""
+INSERT INTO login_failures (scope, key, window_start, failures, newest_at)
+VALUES (:scope, :key, :now, 1, :now)
+ON CONFLICT (scope, key) DO UPDATE SET
+    failures = CASE WHEN login_failures.newest_at < :stale THEN 1 ELSE login_failures.failures + 1 END,
+    window_start = CASE WHEN login_failures.newest_at < :stale THEN :now ELSE login_failures.window_start END,
+    newest_at = :now
+WHERE login_failures.failures < :free OR login_failures.newest_at <= CASE login_failures.failures - :free
+    {' '.join(f'WHEN {i} THEN :unlocked{i}' for i in range(_LOCK_STEPS - 1))} ELSE :unlocked{_LOCK_STEPS - 1} END
+RETURNING failures
+""")
+"""Reserve one password check for a key, or refuse, in one atomic statement: the row (or the conflicting
+insert) is locked by the database, so parallel attempts are counted one after the other and at most
+``free`` checks get through before the lock; a key quiet for the whole window starts again at 1. A
+refusal (no row returned) writes nothing. Timestamps are ISO text in UTC, so they compare as text."""
+
+
+def _reserve(session: Session, scope: str, key: str, free: int) -> int | None:
+    """The number of this check in the key's window, or None while the key is locked."""
+    now = clock.now()
+    params = {"scope": scope, "key": key, "now": _stamp(now), "stale": _stamp(now - WINDOW), "free": free}
+    params |= {f"unlocked{i}": _stamp(now - _lock_for(free + i, free)) for i in range(_LOCK_STEPS)}
+    return session.execute(_RESERVE, params).scalar()
+
+
+def _keys(username: str, address: str | None) -> tuple[tuple[str, str, int], tuple[str, str, int]]:
+    where = (address or "-")[:64]
+    return ("account", f"{username}|{where}", ACCOUNT_FREE_TRIES), ("address", where, ADDRESS_LIMIT)
+
+
+def _retry_after(session: Session, keys) -> int:
+    waits = [1]
+    for scope, key, free in keys:
+        row = session.get(m.LoginFailure, (scope, key), populate_existing=True)
+        if row is not None:
+            waits.append(_wait_seconds(row.failures, row.newest_at, free))
+    return max(waits)
+
+
+def _purge_old_failures(session: Session) -> None:
+    """Forget keys not touched for a day, a hundred at a time (run whenever a key gets a new row). Rows
+    another transaction holds are skipped (PostgreSQL), so the purge never waits on a log-in nor deadlocks."""
+    lf = m.LoginFailure
+    old = (select(lf.scope, lf.key).where(lf.newest_at < _stamp(clock.now() - FORGET_AFTER)).limit(100)
+           .with_for_update(skip_locked=True))
+    session.execute(delete(lf).where(tuple_(lf.scope, lf.key).in_(old)))
 
 
 def authenticate(session: Session, username: str, password: str, address: str | None) -> m.User:
-    """The user these credentials belong to; records the attempt in the audit log either way.
+    """The user these credentials belong to.
 
-    Raises LoginThrottled (before checking the password) while this address must wait, and LoginFailed
-    for a wrong name or password, saying the same in both cases. The caller commits the audit record.
+    Before any other work, one password check is reserved for this account at this address and for this
+    address (``_reserve``, atomic in the database): while either key is locked, LoginThrottled is raised
+    and nothing is written. A wrong name or password raises LoginFailed, saying the same in both cases; the
+    failure stays counted in ``login_failures`` (not in the audit chain). The audit chain gets a successful
+    log-in, and one ``login.throttled`` record when a key reaches its limit (once per key and window).
+    The caller commits.
     """
     username = (username or "").strip()[:64]
     who = Actor(username, "anonymous", None, address)
-    n_addr, newest_addr = audit.count_recent(session, action="login", outcome="failed", since=WINDOW, address=address)
-    n_acct, newest_acct = audit.count_recent(session, action="login", outcome="failed", since=WINDOW,
-                                             object_id=username, address=address)
-    wait = max(_wait_seconds(n_acct, newest_acct, ACCOUNT_FREE_TRIES),
-               _wait_seconds(n_addr, newest_addr, ADDRESS_LIMIT))
-    if wait:
-        audit.record(session, who, "login", outcome="denied", object_type="user", object_id=username,
-                     detail={"reason": "throttled", "retry_after": wait})
+    keys = _keys(username, address)
+    with session.begin_nested() as reservation:
+        counts = [_reserve(session, scope, key, free) for scope, key, free in keys]
+        if None in counts:
+            reservation.rollback()  # the other key's reservation too: a refused attempt counts nowhere
+    if None in counts:
+        wait = _retry_after(session, keys)
         raise LoginThrottled(f"too many failed log-ins: try again in {wait} seconds", wait)
     user = session.scalar(select(m.User).where(m.User.username == username))
     ok = _verify(user.password_hash if user else _DUMMY_HASH, password or "")  # same work for unknown names
     if not ok or not user.active:
-        audit.record(session, who, "login", outcome="failed", object_type="user", object_id=username,
-                     detail={"reason": "disabled" if ok else "bad credentials"})
+        if 1 in counts:
+            _purge_old_failures(session)
+        for (scope, key, free), count in zip(keys, counts):
+            if count == free:  # this failure engages the key's lock: one chained record per key and window
+                audit.record(session, who, "login.throttled", outcome="denied", object_type=scope,
+                             object_id=username if scope == "account" else address,
+                             detail={"scope": scope, "failures": count})
         raise LoginFailed("wrong username or password, or the account is disabled")
+    account, address_key = keys
+    session.execute(delete(m.LoginFailure).where(m.LoginFailure.scope == account[0], m.LoginFailure.key == account[1]))
+    session.execute(update(m.LoginFailure).where(m.LoginFailure.scope == address_key[0],
+                                                 m.LoginFailure.key == address_key[1])
+                    .values(failures=m.LoginFailure.failures - 1))  # a success is not a failure of the address
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(session, actor_for(user, address), "login", object_type="user", object_id=username)
     return user
+
+
+def recent_login_failures(session: Session, since: timedelta = timedelta(days=1)) -> list[m.LoginFailure]:
+    """The throttle's counts touched within ``since``, newest first (what the audit-log page shows)."""
+    return list(session.scalars(select(m.LoginFailure).where(m.LoginFailure.newest_at >= _stamp(clock.now() - since))
+                                .order_by(m.LoginFailure.newest_at.desc()).limit(200)))
 
 
 def _token_hash(token: str) -> str:

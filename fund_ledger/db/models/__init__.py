@@ -13,11 +13,11 @@ from .books import Account, AccountBalance, AuditReport, DailyTotal, Entry, Fund
 from .gifts import Donation, Donor, ImportBatch, Pledge, PledgeInstalment
 from .grants import (Disbursement, DisbursementAttachment, DisbursementEvent, DisbursementReport, GrantProgramme,
                      ProgrammeOrganisation)
-from .people import ApiToken, AuditLog, IdempotencyKey, Organisation, User
+from .people import ApiToken, AuditLog, IdempotencyKey, LoginFailure, Organisation, User
 
 __all__ = [
     "NAMING", "Base", "Account", "Fund", "Entry", "Posting", "AccountBalance", "DailyTotal", "Period",
-    "AuditReport", "Organisation", "User", "ApiToken", "AuditLog", "IdempotencyKey", "Donor", "Pledge",
+    "AuditReport", "Organisation", "User", "ApiToken", "AuditLog", "IdempotencyKey", "LoginFailure", "Donor", "Pledge",
     "PledgeInstalment", "ImportBatch", "Donation", "Disbursement", "DisbursementEvent", "GrantProgramme",
     "ProgrammeOrganisation", "DisbursementReport", "DisbursementAttachment"
 ]

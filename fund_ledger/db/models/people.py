@@ -78,6 +78,24 @@ class AuditLog(Base):
     )
 
 
+class LoginFailure(Base):
+    """Failed log-ins counted per key, the log-in throttle's only state: a small mutable table, not the audit chain.
+
+    ``scope`` is ``account`` (key ``username|address``) or ``address`` (key: the address). One row per key:
+    ``failures`` counts password checks reserved since ``window_start`` (a reservation is taken atomically
+    before the check, see ``services.users``), and starts again at 1 once ``newest_at`` is older than the
+    window. Rows not touched for a day are purged, so the table holds at most the keys that failed in the
+    last day (two per failing request at worst), whatever the traffic."""
+
+    __tablename__ = "login_failures"
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(140), primary_key=True)
+    window_start: Mapped[str] = mapped_column(String(32))
+    failures: Mapped[int] = mapped_column(Integer)
+    newest_at: Mapped[str] = mapped_column(String(32), index=True)
+    __table_args__ = (CheckConstraint("scope IN ('account','address')", name="scope"),)
+
+
 class IdempotencyKey(Base):
     """A write already answered: the same key and body get the same answer; another body is a 409."""
 
