@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from .. import clock
 from ..db import models as m
 from ..db.engine import write_session
 from ..db.repository import utc_now_text
@@ -64,20 +63,6 @@ def record_apart(engine: Engine, actor: Actor | None, action: str, **kwargs) -> 
     """Record in a transaction of its own: for refusals and failures whose own work was rolled back."""
     with write_session(engine) as session, session.begin():
         return record(session, actor, action, **kwargs)
-
-
-def count_recent(session: Session, *, action: str, outcome: str, since: timedelta, object_id: str | None = None,
-                 address: str | None = None) -> tuple[int, str | None]:
-    """How many such records in the last ``since``, and when the newest was (for throttling)."""
-    cutoff = (clock.now() - since).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    q = select(func.count(), func.max(m.AuditLog.at)).where(
-        m.AuditLog.action == action, m.AuditLog.outcome == outcome, m.AuditLog.at >= cutoff)
-    if object_id is not None:
-        q = q.where(m.AuditLog.object_id == object_id)
-    if address is not None:
-        q = q.where(m.AuditLog.address == address)
-    count, newest = session.execute(q).one()
-    return int(count or 0), newest
 
 
 def iter_audit(session: Session, chunk: int | None = 5000) -> Iterator[AuditRecord]:

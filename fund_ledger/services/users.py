@@ -314,7 +314,8 @@ def authenticate(session: Session, username: str, password: str, address: str | 
             _purge_old_failures(session)
         for (scope, key, free), count in zip(keys, counts):
             if count == free:  # this failure engages the key's lock: one chained record per key and window
-                audit.record(session, who, "login.throttled", outcome="denied", object_type=scope,
+                audit.record(session, who if scope == "account" else Actor("", "anonymous", None, address),
+                             "login.throttled", outcome="denied", object_type=scope,
                              object_id=username if scope == "account" else address,
                              detail={"scope": scope, "failures": count})
         raise LoginFailed("wrong username or password, or the account is disabled")

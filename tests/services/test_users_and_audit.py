@@ -3,6 +3,7 @@ every change leaves its audit record in the same transaction, in a chain the dat
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -224,28 +225,45 @@ def test_a_rolled_back_change_leaves_no_audit_record(session, admin):
     assert verify_ledger(session).ok
 
 
-def test_log_in_attempts_are_recorded_without_the_password(session, alice):
+def _failures(session) -> dict[tuple[str, str], int]:
+    return {(r.scope, r.key): r.failures for r in session.scalars(select(m.LoginFailure))}
+
+
+def test_failed_log_ins_are_counted_apart_from_the_audit_chain(session, alice):
+    records_before = _count(session, m.AuditLog)
     with pytest.raises(users.LoginFailed) as wrong:
         users.authenticate(session, "alice", "not-her-password", "10.0.0.1")
     with pytest.raises(users.LoginFailed) as unknown:
         users.authenticate(session, "nobody-here", "not-her-password", "10.0.0.1")
     assert wrong.value.detail == unknown.value.detail  # no hint whether the name exists
+    assert _count(session, m.AuditLog) == records_before  # a failure is counted, not chained
+    assert _failures(session) == {("account", "alice|10.0.0.1"): 1, ("account", "nobody-here|10.0.0.1"): 1,
+                                  ("address", "10.0.0.1"): 2}
     assert users.authenticate(session, "alice", PASSWORD, "10.0.0.2").id == alice.id
     log = [(r.actor, r.address, r.object_id, r.outcome) for r in _records(session, action="login")]
-    assert log == [("alice", "10.0.0.1", "alice", "failed"), ("nobody-here", "10.0.0.1", "nobody-here", "failed"),
-                   ("alice", "10.0.0.2", "alice", "ok")]
-    assert "not-her-password" not in " ".join(r.detail for r in _records(session))
+    assert log == [("alice", "10.0.0.2", "alice", "ok")]  # a success stays a chained record
+    assert _failures(session)[("address", "10.0.0.2")] == 0  # reserved for the check, given back: not a failure
+    assert users.authenticate(session, "alice", PASSWORD, "10.0.0.1").id == alice.id
+    assert ("account", "alice|10.0.0.1") not in _failures(session)  # a success clears its account+address key
+    stored = " ".join(f"{r.key} {r.window_start} {r.newest_at}" for r in session.scalars(select(m.LoginFailure)))
+    assert "not-her-password" not in stored + " ".join(r.detail for r in _records(session))
+    assert verify_ledger(session).ok
 
 
 def test_the_throttle_binds_one_account_at_one_address_only(session, alice):
     for _ in range(users.ACCOUNT_FREE_TRIES):
         with pytest.raises(users.LoginFailed):
             users.authenticate(session, "alice", "guess-guess-1", "10.6.6.6")
-    with pytest.raises(users.LoginThrottled) as info:
-        users.authenticate(session, "alice", PASSWORD, "10.6.6.6")  # even the right password must wait
-    assert 0 < info.value.retry_after <= users.MAX_LOCK.total_seconds() + 1
+    engaged = _records(session, action="login.throttled")
+    assert [(r.actor, r.address, r.object_type, r.object_id, r.outcome, json.loads(r.detail)) for r in engaged] == [
+        ("alice", "10.6.6.6", "account", "alice", "denied", {"scope": "account", "failures": 5})]
+    before = (_count(session, m.AuditLog), _failures(session))
+    for _ in range(3):
+        with pytest.raises(users.LoginThrottled) as info:
+            users.authenticate(session, "alice", PASSWORD, "10.6.6.6")  # even the right password must wait
+        assert 0 < info.value.retry_after <= users.MAX_LOCK.total_seconds() + 1
+    assert (_count(session, m.AuditLog), _failures(session)) == before  # a throttled attempt writes nothing
     assert users.authenticate(session, "alice", PASSWORD, "10.0.0.9").id == alice.id  # the real user elsewhere
-    assert _records(session, action="login", outcome="denied")[-1].address == "10.6.6.6"
 
 
 def test_many_failures_from_one_address_throttle_that_address_for_every_account(session, alice):
@@ -255,6 +273,8 @@ def test_many_failures_from_one_address_throttle_that_address_for_every_account(
     with pytest.raises(users.LoginThrottled):
         users.authenticate(session, "alice", PASSWORD, "10.6.6.6")
     assert users.authenticate(session, "alice", PASSWORD, "10.0.0.9").id == alice.id
+    engaged = _records(session, action="login.throttled")
+    assert [(r.actor, r.object_type, r.object_id) for r in engaged] == [(None, "address", "10.6.6.6")]
 
 
 @pytest.mark.parametrize("failures", [5, 6, 10, 40, 50, 10_000])  # parallel guesses can push the count far
@@ -264,6 +284,62 @@ def test_a_lock_never_lasts_longer_than_15_minutes(failures):
     wait = users._wait_seconds(failures, now, users.ACCOUNT_FREE_TRIES)
     assert 0 < wait <= users.MAX_LOCK.total_seconds() + 1
     assert users._wait_seconds(users.ACCOUNT_FREE_TRIES - 1, now, users.ACCOUNT_FREE_TRIES) == 0
+
+
+def _fail(session, username="alice", address="10.6.6.6", password="guess-guess-1") -> str:
+    try:
+        users.authenticate(session, username, password, address)
+    except users.LoginThrottled:
+        return "throttled"
+    except users.LoginFailed:
+        return "failed"
+    return "ok"
+
+
+def test_a_lock_lifts_after_its_time_and_grows_while_guessing_goes_on(session, alice, set_today):
+    from tests.conftest import TODAY
+
+    now = set_today(TODAY, ticking=False)
+    assert [_fail(session) for _ in range(7)] == ["failed"] * 5 + ["throttled"] * 2
+    now.advance(timedelta(seconds=29))
+    assert _fail(session) == "throttled"
+    now.advance(timedelta(seconds=2))  # 30 s after the fifth failure: one more check
+    assert [_fail(session), _fail(session)] == ["failed", "throttled"]
+    now.advance(timedelta(seconds=59))
+    assert _fail(session) == "throttled"
+    now.advance(timedelta(seconds=2))  # then 60 s after the sixth, and so on, never beyond 15 minutes
+    assert [_fail(session), _fail(session)] == ["failed", "throttled"]
+    now.advance(users.MAX_LOCK + timedelta(seconds=1))  # a whole window quiet: the count starts again
+    assert _fail(session, password=PASSWORD) == "ok"
+    assert _failures(session).get(("account", "alice|10.6.6.6")) is None
+    assert len(_records(session, action="login.throttled")) == 1  # one record for the key in that window
+
+
+def test_200_failed_log_ins_add_a_bounded_number_of_rows(session, alice, set_today):
+    """Before, each failed or throttled attempt added a chained audit record; now the counts table holds
+    one row per key, and the chain one record per key per window in which its lock engaged."""
+    from tests.conftest import TODAY
+
+    now = set_today(TODAY, ticking=False)
+    session.commit()
+    records_before = _count(session, m.AuditLog)
+    addresses, names = [f"10.6.6.{n}" for n in range(4)], ["alice", "admin", "nobody"]
+    outcomes = []
+    for n in range(200):
+        outcomes.append(_fail(session, names[n % 3], addresses[n % 4]))
+        now.advance(timedelta(seconds=20))  # 200 attempts over 66 minutes: five windows
+    assert outcomes.count("ok") == 0 and outcomes.count("failed") < 200 and "throttled" in outcomes
+    keys = len(addresses) * len(names) + len(addresses)
+    assert _count(session, m.LoginFailure) <= keys  # 16, not 200
+    added = _count(session, m.AuditLog) - records_before
+    assert 0 < added <= keys * 6  # at most one per key per window
+    assert set(r.action for r in _records(session)[records_before:]) == {"login.throttled"}
+    report = verify_ledger(session)
+    assert report.ok, report.problems
+
+    now.advance(users.FORGET_AFTER + timedelta(minutes=1))
+    assert _fail(session, "alice", "10.9.9.9") == "failed"  # a new key purges the keys quiet for a day
+    assert set(_failures(session)) == {("account", "alice|10.9.9.9"), ("address", "10.9.9.9")}
 
 
 def test_a_password_reset_ends_the_users_tokens_too(session, admin, alice):
@@ -279,7 +355,7 @@ def test_a_disabled_user_cannot_log_in_and_their_tokens_die(session, admin, alic
     assert users.user_for_token(session, issued.token) is None
     with pytest.raises(users.LoginFailed):
         users.authenticate(session, "alice", PASSWORD, "10.0.0.1")
-    assert json.loads(_records(session, action="login")[-1].detail)["reason"] == "disabled"
+    assert _failures(session)[("account", "alice|10.0.0.1")] == 1  # counted like a wrong password
 
 
 def test_tokens_are_stored_only_as_hashes_and_can_be_revoked(session, alice):
@@ -347,13 +423,15 @@ def test_other_changes_to_a_user_row_are_allowed(session, alice):
 def some_history(session, org, alice):
     users.create_user(session, ADMIN, username="zhuren", role="grantee", password=PASSWORD, organisation_id=org.id)
     users.create_user(session, ADMIN, username="auditor", role="auditor", password=PASSWORD)
-    with pytest.raises(users.LoginFailed):
-        users.authenticate(session, "auditor", "wrong-wrong-1", "10.0.0.5")
+    for _ in range(users.ACCOUNT_FREE_TRIES):  # the last one engages the lock: a login.throttled record
+        with pytest.raises(users.LoginFailed):
+            users.authenticate(session, "auditor", "wrong-wrong-1", "10.0.0.5")
+    users.authenticate(session, "zhuren", PASSWORD, "10.0.0.6")
     users.set_active(session, ADMIN, alice.id, False)
     session.commit()
     report = verify_ledger(session)
     assert report.ok and report.first_bad_audit_record is None, report.problems
-    assert report.audit_records == _count(session, m.AuditLog) >= 7
+    assert report.audit_records == _count(session, m.AuditLog) >= 8
     return report
 
 
@@ -362,7 +440,7 @@ def _record_id(session, **where) -> int:
 
 
 def test_verify_names_an_audit_record_edited_behind_the_triggers_back(session, some_history):
-    target = _record_id(session, action="login", outcome="failed")
+    target = _record_id(session, action="login.throttled", outcome="denied")
     disable_guards(session)
     session.execute(text("UPDATE audit_log SET detail = :d WHERE id = :id"), {"d": '{"reason":"nothing happened"}',
                                                                               "id": target})
@@ -376,7 +454,7 @@ def test_verify_names_an_audit_record_edited_behind_the_triggers_back(session, s
 @pytest.mark.parametrize("column, value", [("actor", "'someone-else'"), ("outcome", "'ok'"), ("address", "'127.0.0.1'"),
                                            ("at", "'2020-01-01T00:00:00.000000Z'")])
 def test_verify_finds_any_edited_field(session, some_history, column, value):
-    target = _record_id(session, action="login", outcome="failed")
+    target = _record_id(session, action="login.throttled", outcome="denied")
     disable_guards(session)
     session.execute(text(f"UPDATE audit_log SET {column} = {value} WHERE id = :id"), {"id": target})
     assert verify_ledger(session).first_bad_audit_record == target
@@ -396,7 +474,7 @@ def test_verify_finds_a_rehashed_record_by_its_successor(session, some_history):
 
     from fund_ledger.ledger.audit import audit_hash
 
-    target = _record_id(session, action="login")
+    target = _record_id(session, action="login.throttled")
     rec = next(r for r in audit.iter_audit(session) if r.seq == target)
     forged = replace(rec, outcome="ok", detail="{}")
     forged = replace(forged, hash=audit_hash(forged))
@@ -414,3 +492,55 @@ def test_writing_after_verify_in_one_transaction(session, alice):
     audit.record(session, ADMIN, "verify.after", object_type="test")
     users.set_active(session, ADMIN, alice.id, False)
     assert verify_ledger(session).ok
+
+
+# ---------------------------------------------------------------------------------------------- parallel guesses
+
+@pytest.mark.slow
+def test_parallel_wrong_passwords_get_at_most_the_free_checks(session, alice, db_url, monkeypatch):
+    """20 threads, each on its own connection, guess at once: the reservation is one atomic statement, so
+    at most ACCOUNT_FREE_TRIES passwords are checked (counted at the hasher), and the rest are throttled."""
+    import threading
+    import time
+
+    from fund_ledger.db.engine import create_db_engine, write_session
+
+    session.commit()
+    threads_n = 20
+    checks, lock = [], threading.Lock()
+    real_verify = users._verify
+
+    def counting_verify(password_hash, password):
+        with lock:
+            checks.append(password)
+        time.sleep(0.02)  # a slower hash widens the window a racy check-then-count would fall into
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(users, "_verify", counting_verify)
+    engine = (create_db_engine(db_url, pool_size=threads_n, max_overflow=0) if db_url.startswith("postgresql")
+              else create_db_engine(db_url))
+    barrier = threading.Barrier(threads_n)
+    outcomes: list[str] = []
+
+    def guess(n: int) -> None:
+        barrier.wait()
+        with write_session(engine) as s:
+            result = _fail(s, "alice", "10.6.6.6", f"guess-guess-{n}")
+            s.commit()
+        with lock:
+            outcomes.append(result)
+
+    workers = [threading.Thread(target=guess, args=(n,)) for n in range(threads_n)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    engine.dispose()
+    assert len(checks) == users.ACCOUNT_FREE_TRIES, outcomes
+    free = users.ACCOUNT_FREE_TRIES
+    assert sorted(outcomes) == ["failed"] * free + ["throttled"] * (threads_n - free)
+    session.rollback()
+    assert _failures(session) == {("account", "alice|10.6.6.6"): 5, ("address", "10.6.6.6"): 5}
+    assert len(_records(session, action="login.throttled")) == 1
+    assert verify_ledger(session).ok
+    assert users.authenticate(session, "alice", PASSWORD, "10.0.0.9").id == alice.id  # the real user elsewhere
