@@ -43,6 +43,12 @@ def audit_rows(app, **where) -> list[dict]:
     return [dict(r) for r in rows]
 
 
+def failure_counts(app) -> dict[tuple[str, str], int]:
+    with app.extensions["fund_ledger.engine"].connect() as conn:
+        rows = conn.execute(text("SELECT scope, key, failures FROM login_failures")).all()
+    return {(scope, key): failures for scope, key, failures in rows}
+
+
 def user_id(app, username: str) -> int:
     with app.extensions["fund_ledger.engine"].connect() as conn:
         return conn.execute(text("SELECT id FROM users WHERE username = :u"), {"u": username}).scalar_one()
@@ -69,10 +75,10 @@ def test_a_failed_log_in_says_the_same_for_an_unknown_name_and_a_wrong_password(
     strip = lambda page: re.sub(r'name="csrf_token" value="[^"]+"', "", page)  # noqa: E731
     assert strip(wrong_page) == strip(unknown_page)  # nothing else tells them apart either
     assert c.get("/overview").status_code == 302  # still nobody
-    failed = [(r["actor"], r["outcome"], json.loads(r["detail"])["reason"]) for r in audit_rows(app, action="login")
-              if r["outcome"] != "ok"]
-    assert failed == [("manager", "failed", "bad credentials"), ("no-such-user", "failed", "bad credentials")]
-    assert "not-the-password" not in json.dumps(audit_rows(app))
+    assert [r for r in audit_rows(app, action="login") if r["outcome"] != "ok"] == []  # counted, not chained
+    assert failure_counts(app) == {("account", "manager|127.0.0.1"): 1, ("account", "no-such-user|127.0.0.1"): 1,
+                                   ("address", "127.0.0.1"): 2}
+    assert "not-the-password" not in json.dumps(audit_rows(app)) + json.dumps(list(failure_counts(app)))
 
 
 @pytest.mark.both_databases  # input PostgreSQL refuses and SQLite takes (NUL, huge ids, long text)
@@ -88,29 +94,33 @@ def test_repeated_failures_throttle_that_account_from_that_address_only(app):
     attacker = app.test_client()
     for _ in range(5):
         assert try_login(attacker, "manager", "guess-guess-guess").status_code == 401
+    records, counts = len(audit_rows(app)), failure_counts(app)
     throttled = try_login(attacker, "manager", DEMO_PASSWORD)  # even the right password must wait now
     assert throttled.status_code == 429
     assert "too many failed log-ins" in throttled.get_data(as_text=True)
+    assert (len(audit_rows(app)), failure_counts(app)) == (records, counts)  # a throttled attempt writes nothing
     assert attacker.get("/overview").status_code == 302
     assert try_login(attacker, "auditor").status_code == 302  # another account from the same address
 
     real_user = app.test_client()
     response = try_login(real_user, "manager", environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert response.status_code == 302 and response.headers["Location"] == "/overview"
-    denied = audit_rows(app, action="login", outcome="denied")
-    assert [(r["actor"], r["address"]) for r in denied] == [("manager", "127.0.0.1")]
-    assert json.loads(denied[0]["detail"])["reason"] == "throttled"
+    engaged = audit_rows(app, action="login.throttled", outcome="denied")  # once, when the lock engaged
+    assert [(r["actor"], r["address"], json.loads(r["detail"])) for r in engaged] == [
+        ("manager", "127.0.0.1", {"scope": "account", "failures": 5})]
 
 
-def test_the_throttle_lifts_when_the_failures_are_old(app, monkeypatch):
-    from fund_ledger.services import users
+def test_the_throttle_lifts_when_the_failures_are_old(app, set_today):
+    from tests.conftest import TODAY
 
+    now = set_today(TODAY)
     c = app.test_client()
     for _ in range(5):
         try_login(c, "manager", "guess-guess-guess")
     assert try_login(c, "manager").status_code == 429
-    monkeypatch.setattr(users, "WINDOW", timedelta(seconds=0))  # as if the window had passed
+    now.advance(timedelta(minutes=15, seconds=1))  # no lock outlasts 15 minutes
     assert try_login(c, "manager").status_code == 302
+    assert ("account", "manager|127.0.0.1") not in failure_counts(app)  # the success cleared the key
 
 
 def test_a_disabled_user_cannot_log_in(app, login):
@@ -120,7 +130,8 @@ def test_a_disabled_user_cannot_log_in(app, login):
                       ).status_code == 302
     response = try_login(app.test_client(), "manager2")
     assert response.status_code == 401 and LOGIN_FAILED in response.get_data(as_text=True)
-    assert json.loads(audit_rows(app, action="login", actor="manager2")[-1]["detail"])["reason"] == "disabled"
+    assert audit_rows(app, action="login", actor="manager2", outcome="failed") == []
+    assert failure_counts(app)[("account", "manager2|127.0.0.1")] == 1  # counted like a wrong password
 
 
 # ---------------------------------------------------------------------------------------------- CSRF
