@@ -332,8 +332,9 @@ def authenticate(session: Session, username: str, password: str, address: str | 
 
 def recent_login_failures(session: Session, since: timedelta = timedelta(days=1)) -> list[m.LoginFailure]:
     """The throttle's counts touched within ``since``, newest first (what the audit-log page shows)."""
-    return list(session.scalars(select(m.LoginFailure).where(m.LoginFailure.newest_at >= _stamp(clock.now() - since))
-                                .order_by(m.LoginFailure.newest_at.desc()).limit(200)))
+    lf = m.LoginFailure
+    return list(session.scalars(select(lf).where(lf.newest_at >= _stamp(clock.now() - since), lf.failures > 0)
+                                .order_by(lf.newest_at.desc()).limit(200)))
 
 
 def _token_hash(token: str) -> str:

@@ -101,6 +101,7 @@ ENTRY_CODES = {
 
 AUDIT_ACTIONS = {  # action -> its name on the audit log page (msgids: the catalogue has the Chinese)
     "login": NP_("audit action", "log-in"),
+    "login.throttled": NP_("audit action", "log-in throttled"),
     "logout": NP_("audit action", "log-out"),
     "access": NP_("audit action", "access"),
     "user.create": NP_("audit action", "user created"),

@@ -218,4 +218,5 @@ def audit_log():
     page = audit_page(db, args)
     filters = {k: v for k, v in raw.items() if k != "page"}
     return render_template("web/audit_log.html", raw=raw, page=page, filters=filters, errors={}, error=None,
-                           actors=[u.username for u in users.list_users(db)])
+                           actors=[u.username for u in users.list_users(db)],
+                           login_failures=users.recent_login_failures(db))

@@ -444,3 +444,13 @@ def test_log_in_with_a_nul_character_is_refused_not_a_500(app):
 def test_the_audit_page_with_a_nul_character_is_not_a_500(login, query):
     response = login("auditor").get(f"/audit?{query}")
     assert response.status_code in (200, 400)
+
+
+def test_the_audit_log_page_shows_the_failure_counts(app, login):
+    attacker = app.test_client()
+    for _ in range(5):
+        try_login(attacker, "manager", "guess-guess-guess", environ_base={"REMOTE_ADDR": "10.6.6.6"})
+    page = login("auditor").get("/audit").get_data(as_text=True)
+    counts = page.split('class="ledger login-failures"')[1]
+    assert "manager|10.6.6.6" in counts and "<td class=\"num\">5</td>" in counts
+    assert "login.throttled" in page.split('class="ledger audit"')[1]  # the one chained record of it
