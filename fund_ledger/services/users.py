@@ -319,11 +319,12 @@ def authenticate(session: Session, username: str, password: str, address: str | 
                              object_id=username if scope == "account" else address,
                              detail={"scope": scope, "failures": count})
         raise LoginFailed("wrong username or password, or the account is disabled")
-    account, address_key = keys
-    session.execute(delete(m.LoginFailure).where(m.LoginFailure.scope == account[0], m.LoginFailure.key == account[1]))
-    session.execute(update(m.LoginFailure).where(m.LoginFailure.scope == address_key[0],
-                                                 m.LoginFailure.key == address_key[1])
-                    .values(failures=m.LoginFailure.failures - 1))  # a success is not a failure of the address
+    (_, account, _), (_, where, _) = keys
+    lf = m.LoginFailure
+    session.execute(delete(lf).where(lf.scope == "account", lf.key == account))  # a success clears its key
+    session.execute(delete(lf).where(lf.scope == "address", lf.key == where, lf.failures <= 1))
+    session.execute(update(lf).where(lf.scope == "address", lf.key == where)
+                    .values(failures=lf.failures - 1))  # the reservation given back: a success is no failure
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(session, actor_for(user, address), "login", object_type="user", object_id=username)
