@@ -16,7 +16,7 @@ from ..services.errors import NotFound
 from ..services.organisations import create_organisation
 from . import blp
 from ..schemas.fields import Id
-from ..schemas.grants import AcknowledgeIn, CancelIn, DisbursementIn, OrganisationIn, PayIn, ReasonIn
+from ..schemas.disbursements import AcknowledgeIn, CancelIn, DisbursementIn, OrganisationIn, PayIn, ReasonIn
 from .schemas import IDEMPOTENCY_HEADER, PageQuery, idempotent, page_schema
 
 STATUSES = ["submitted", "approved", "rejected", "cancelled", "paid", "acknowledged"]

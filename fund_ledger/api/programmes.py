@@ -20,7 +20,7 @@ from ..services.organisations import update_bank_account
 from . import blp
 from .disbursements import DisbursementOut, OrganisationOut, disbursement_json
 from ..schemas.fields import Id
-from ..schemas.grants import ProgrammeIn, ReasonIn as SendBackIn, ReceiveReportIn as ReceiveIn, UseReportIn
+from ..schemas.disbursements import ProgrammeIn, ReasonIn as SendBackIn, ReceiveReportIn as ReceiveIn, UseReportIn
 from .schemas import IDEMPOTENCY_HEADER, PageQuery, idempotent, page_schema
 
 

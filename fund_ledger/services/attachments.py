@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..config import settings
 from ..db import models as m
 from ..db import repository as repo
-from ..ledger.grants import ACKNOWLEDGED, CANCELLED, PAID, REJECTED
+from ..ledger.disbursements import ACKNOWLEDGED, CANCELLED, PAID, REJECTED
 from . import audit
 from .actor import Actor
 from .disbursements import get_disbursement

@@ -13,7 +13,7 @@ from ..ledger.entries import EntryCode, EntryDraft, Posting
 from ..ledger.money import parse_amount
 from .actor import SYSTEM, Actor
 from .errors import Conflict
-from . import disbursements as grants
+from . import disbursements
 from .donations import Gift, create_donor, record_donation, refund_donation
 from .funds import create_fund
 from .ledger import post_entry
@@ -107,29 +107,29 @@ def load_demo(session: Session, *, today: date | None = None) -> dict[str, int]:
     give(donors[5], "2026-10-15", "JIAXUEYUAN", "15000")
 
     zhuren = Actor("zhuren", "grantee", orgs["筑仁成长公益服务中心"])
-    first = grants.submit(session, zhuren, organisation_id=orgs["筑仁成长公益服务中心"], fund="AILILIANG",
+    first = disbursements.submit(session, zhuren, organisation_id=orgs["筑仁成长公益服务中心"], fund="AILILIANG",
                           amount=parse_amount("30000"), purpose="困境儿童帮扶项目首期款",
                           budget=[{"item": "学习用品与图书", "amount": parse_amount("12000")},
                                   {"item": "困境儿童家庭走访与心理辅导", "amount": parse_amount("18000")}],
                           programme_id=programme.id, today=date(2026, 10, 16))
-    grants.approve(session, actor, first.id)
-    grants.pay(session, actor, first.id, paid_on=date(2026, 10, 20), reference="ZD-PAY-1020", today=today)
-    grants.acknowledge(session, zhuren, first.id, received_on=date(2026, 10, 21), today=today)
-    grants.submit_report(session, zhuren, first.id, spent=parse_amount("30000"), returned=0,
+    disbursements.approve(session, actor, first.id)
+    disbursements.pay(session, actor, first.id, paid_on=date(2026, 10, 20), reference="ZD-PAY-1020", today=today)
+    disbursements.acknowledge(session, zhuren, first.id, received_on=date(2026, 10, 21), today=today)
+    disbursements.submit_report(session, zhuren, first.id, spent=parse_amount("30000"), returned=0,
                          narrative="为32名困境儿童购买学习用品与图书，完成48户家庭走访和16次小组心理辅导。",
                          lines=[{"item": "学习用品与图书", "amount": parse_amount("11860")},
                                 {"item": "家庭走访交通与误餐", "amount": parse_amount("6140")},
                                 {"item": "心理辅导师劳务", "amount": parse_amount("12000")}])
     give(donors[6], "2026-11-03", "AILILIANG", "8000")
-    second = grants.submit(session, Actor("manager2", "manager"), organisation_id=orgs["喜悦绘"], fund="TONGMENG",
+    second = disbursements.submit(session, Actor("manager2", "manager"), organisation_id=orgs["喜悦绘"], fund="TONGMENG",
                            amount=parse_amount("12000"), purpose="童梦童行暑期课堂结算款")
-    grants.approve(session, actor, second.id)
-    grants.pay(session, actor, second.id, paid_on=date(2026, 11, 10), reference="ZD-PAY-1110", today=today)
+    disbursements.approve(session, actor, second.id)
+    disbursements.pay(session, actor, second.id, paid_on=date(2026, 11, 10), reference="ZD-PAY-1110", today=today)
     post_entry(session, actor, EntryDraft(date(2026, 11, 16), EntryCode.MANUAL, "银行账户管理费", (
         Posting("5201", GEN, debit=parse_amount("120")), Posting("1002", GEN, credit=parse_amount("120")))),
         today=today)
     # Waiting for review: the second instalment 筑仁成长 asked for.
-    grants.submit(session, zhuren, organisation_id=orgs["筑仁成长公益服务中心"], fund="AILILIANG",
+    disbursements.submit(session, zhuren, organisation_id=orgs["筑仁成长公益服务中心"], fund="AILILIANG",
                   amount=parse_amount("20000"), purpose="困境儿童帮扶项目第二期", programme_id=programme.id,
                   today=date(2026, 11, 20))
     posted = list(session.scalars(select(m.Entry.id)))

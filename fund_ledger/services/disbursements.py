@@ -17,7 +17,7 @@ from ..db import models as m
 from ..db import repository as repo
 from ..db.engine import lock_ledger
 from ..ledger.entries import EntryCode, EntryDraft, Posting
-from ..ledger.grants import ACKNOWLEDGED, APPROVED, PAID, SUBMITTED, next_state
+from ..ledger.disbursements import ACKNOWLEDGED, APPROVED, PAID, SUBMITTED, next_state
 from ..ledger.money import MAX_AMOUNT_FEN, format_yuan
 from . import audit
 from ..schemas.messages import Message

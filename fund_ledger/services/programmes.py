@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..db import models as m
 from ..db import repository as repo
-from ..ledger.grants import ACKNOWLEDGED, APPROVED, PAID, SUBMITTED
+from ..ledger.disbursements import ACKNOWLEDGED, APPROVED, PAID, SUBMITTED
 from ..ledger.money import MAX_AMOUNT_FEN, format_yuan
 from . import audit
 from .actor import Actor

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..db import models as m
 from ..db import repository as repo
-from ..ledger.grants import ACKNOWLEDGED, PAID, Allocation, allocate_fifo
+from ..ledger.disbursements import ACKNOWLEDGED, PAID, Allocation, allocate_fifo
 from .errors import NotFound
 
 

@@ -168,7 +168,7 @@ def funds():
 
 from . import people  # noqa: E402,F401
 from . import donations  # noqa: E402,F401
-from . import grants  # noqa: E402,F401
+from . import disbursements  # noqa: E402,F401
 from . import programmes  # noqa: E402,F401
 from . import exports  # noqa: E402,F401
 from . import periods  # noqa: E402,F401

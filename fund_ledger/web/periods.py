@@ -163,7 +163,7 @@ def verify_audit_report():
                 session.close()
     except ServiceError as err:
         return render_template("web/periods/verify.html", result=None, error=err.detail), err.status
-    from .grants import att  # the attachments' file-name cleaner: the name is shown, never used as a path
+    from .disbursements import att  # the attachments' file-name cleaner: the name is shown, never used as a path
 
     filename = att.clean_filename(upload.filename) if upload is not None else ""
     return render_template("web/periods/verify.html", result=result, error=None, filename=filename)

@@ -13,7 +13,7 @@ from ..services import programmes as svc
 from ..services.errors import NotFound, ServiceError
 from ..services.organisations import create_organisation, update_bank_account
 from . import ACTIVE, bp
-from ..schemas import grants as forms
+from ..schemas import disbursements as forms
 from .donations import _open_funds, _refused_here, loaded
 from .people import MAX_ID, _int_or_none, _notice
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from fund_ledger.db import models as m
-from fund_ledger.ledger.grants import allocate_fifo
+from fund_ledger.ledger.disbursements import allocate_fifo
 from fund_ledger.services import tracing
 
 amounts = st.lists(st.integers(min_value=0, max_value=10**9), max_size=12)

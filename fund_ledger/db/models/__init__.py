@@ -4,14 +4,14 @@ continue the hash chain, and keep the balance tables current in the same transac
 
 One module per part of the domain: :mod:`.books` (the journal, balances, periods, audit reports),
 :mod:`.people` (organisations, users, tokens, the audit log), :mod:`.gifts` (donors, pledges, donations),
-:mod:`.grants` (disbursements, programmes, use reports, attachments); all on one :class:`.base.Base`.
+:mod:`.disbursements` (disbursements, programmes, use reports, attachments); all on one :class:`.base.Base`.
 Everyone imports them from here (``from ..db import models as m``)."""
 from __future__ import annotations
 
 from .base import NAMING, Base
 from .books import Account, AccountBalance, AuditReport, DailyTotal, Entry, Fund, Period, Posting
 from .gifts import Donation, Donor, ImportBatch, Pledge, PledgeInstalment
-from .grants import (Disbursement, DisbursementAttachment, DisbursementEvent, DisbursementReport, GrantProgramme,
+from .disbursements import (Disbursement, DisbursementAttachment, DisbursementEvent, DisbursementReport, GrantProgramme,
                      ProgrammeOrganisation)
 from .people import ApiToken, AuditLog, IdempotencyKey, LoginFailure, Organisation, User
 

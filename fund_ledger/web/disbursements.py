@@ -19,7 +19,7 @@ from ..http.downloads import attachment_response
 from ..http.db import db_session
 from ..db import models as m
 from ..db import repository as repo
-from ..ledger.grants import APPROVED, PAID, STATUS_NAMES_ZH, SUBMITTED
+from ..ledger.disbursements import APPROVED, PAID, STATUS_NAMES_ZH, SUBMITTED
 from ..ledger.money import format_yuan
 from ..http.security import access, current_actor
 from ..services import attachments as att
@@ -30,7 +30,7 @@ from ..services.idempotency import request_fingerprint, run_once
 from ..clock import local_today
 from ..http.i18n import t
 from . import ACTIVE, bp
-from ..schemas import grants as forms
+from ..schemas import disbursements as forms
 from .donations import _open_funds, _refused_here, loaded
 from .people import MAX_ID, _int_or_none, _notice
 
@@ -103,7 +103,7 @@ def disbursements():
                "filtered": any(v is not None for v in filters.values()),
                "programmes": {p.id: p for p in programmes.programmes_for(db)}}
     if actor.role == "grantee":
-        return render_template("web/grants/mine.html", org_name=orgs.get(actor.organisation_id, ""), **context)
+        return render_template("web/disbursements/mine.html", org_name=orgs.get(actor.organisation_id, ""), **context)
     money = repo.money_by_fund(db)
     if context["filtered"]:  # the queues always show everything waiting; the filters narrow the full list
         everything, _total = svc.list_for(db, actor, per_page=200)
@@ -115,7 +115,7 @@ def disbursements():
     reports = list(db.scalars(select(m.DisbursementReport).where(m.DisbursementReport.status == "submitted")
                               .order_by(m.DisbursementReport.id)))
     approvals = {r.id: svc.approvers(db, r) for r in queue}
-    return render_template("web/grants/queue.html", queue=queue, approved=approved, waiting=waiting, money=money,
+    return render_template("web/disbursements/queue.html", queue=queue, approved=approved, waiting=waiting, money=money,
                            approvals=approvals, reports=reports, key=str(uuid.uuid4()), **context)
 
 
@@ -123,7 +123,7 @@ def _form_page(db, *, form, key, error=None, errors=None, status=200):
     actor = current_actor()
     open_programmes = [p for p in programmes.programmes_for(db, actor.organisation_id)
                        if p.starts_on <= local_today() <= p.ends_on]
-    return render_template("web/grants/form.html", form=form, key=key, error=error, errors=errors or {},
+    return render_template("web/disbursements/form.html", form=form, key=key, error=error, errors=errors or {},
                            funds=_open_funds(db), money=repo.money_by_fund(db), programmes=open_programmes,
                            max_mb=att.max_bytes() // 1048576), status
 
@@ -175,7 +175,7 @@ def _detail_page(db, row: m.Disbursement, *, action=None, form=None, error=None,
         entry = repo.get_entry(db, report.return_entry_id)
         return_number = entry.number if entry else None
     return render_template(
-        "web/grants/detail.html", d=row, org_name=orgs.get(row.organisation_id, ""), fund=funds.get(row.fund_code),
+        "web/disbursements/detail.html", d=row, org_name=orgs.get(row.organisation_id, ""), fund=funds.get(row.fund_code),
         budget=json.loads(row.budget or "[]"), events=events, sources=tracing.donors_for_disbursement(db, row.id),
         money=repo.money_by_fund(db).get(row.fund_code), approvals=svc.approvers(db, row), entry_number=entry_number,
         today=local_today(), key=str(uuid.uuid4()), action=action, form=form or {}, error=error,
@@ -350,6 +350,6 @@ def fund_tracing(fund_id: int):
     orgs, _funds = _names(db)
     donors = {d.id: d for d in db.scalars(select(m.Donor).where(m.Donor.id.in_({g.donor_id for g in trace.gifts})))}
     names = {g.id: tracing.public_name(donors[g.donor_id], g) for g in trace.gifts}
-    return render_template("web/grants/tracing.html", trace=trace, fund=fund, orgs=orgs, names=names,
+    return render_template("web/disbursements/tracing.html", trace=trace, fund=fund, orgs=orgs, names=names,
                            gifts={g.id: g for g in trace.gifts}, grants={d.id: d for d in trace.grants},
                            drawn={g.id: sum(a.amount for a in trace.allocations if a.gift == g.id) for g in trace.gifts})

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fund_ledger.ledger.grants import Allocation, allocate_fifo, next_state
+from fund_ledger.ledger.disbursements import Allocation, allocate_fifo, next_state
 
 
 def test_the_states_a_request_moves_through():
