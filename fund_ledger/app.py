@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_error_handlers(app)
     _register_cli(app)
     _register_security_headers(app)
+    _start_job_worker(app)
     return app
 
 
@@ -49,6 +50,9 @@ def _configure(app: Flask, s: Settings, test_config: dict[str, Any] | None) -> N
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
         TODAY=s.today,
         VERIFY_PER_ADDRESS=s.verify_per_10_min,
+        JOB_WORKER_THREAD=s.job_worker_thread,
+        JOB_LEASE_SECONDS=s.job_lease_seconds,
+        JOB_MAX_ATTEMPTS=s.job_max_attempts,
     )
     if test_config:
         app.config.update(test_config)
@@ -124,3 +128,16 @@ def _register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+def _start_job_worker(app: Flask) -> None:
+    """The embedded demo is one process: it runs background jobs in a thread of its own. In production
+    (several app processes) ``fund-ledger worker`` processes run them instead; tests ask for it."""
+    if not app.config.get("JOB_WORKER_THREAD"):
+        return
+    from .http.db import ENGINE_KEY
+    from .reports.jobs import start_worker_thread
+
+    worker, _thread = start_worker_thread(app.extensions[ENGINE_KEY], lease_seconds=app.config["JOB_LEASE_SECONDS"],
+                                          max_attempts=app.config["JOB_MAX_ATTEMPTS"])
+    app.extensions["fund_ledger.job_worker"] = worker

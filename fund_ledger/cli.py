@@ -304,8 +304,36 @@ def _write(data: bytes | str, output: str | None) -> None:
         sys.stdout.flush()
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run the jobs waiting now, then stop.")
+@click.option("--max-jobs", type=click.IntRange(min=1), help="Stop after running this many jobs.")
+@click.option("--poll", type=click.FloatRange(min=0.05), default=1.0, show_default=True,
+              help="Seconds between looks at an empty queue.")
+def worker_command(once: bool, max_jobs: int | None, poll: float) -> None:
+    """Run background jobs (long PDFs) from the database's queue until stopped (SIGTERM or Ctrl-C end it after
+    the job in hand). Run as many as you like, on any machines sharing the database."""
+    import logging
+    import signal
+
+    from .reports.jobs import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    s = settings()
+    worker = Worker(engine(), lease_seconds=s.job_lease_seconds, max_attempts=s.job_max_attempts, poll_seconds=poll)
+
+    def _stop(_signum, _frame):
+        worker.stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo(f"worker {worker.name} started (lease {s.job_lease_seconds} s, at most {s.job_max_attempts} "
+               f"attempts a job)", err=True)
+    ran = worker.run(max_jobs=max_jobs, once=once)
+    click.echo(f"worker {worker.name} stopped after {ran} jobs", err=True)
+
+
 COMMANDS = [init_command, demo_command, create_user_command, verify_command, report_group, export_command,
-            import_group, backup_command, restore_command]
+            import_group, backup_command, restore_command, worker_command]
 
 
 def _set_today(ctx, param, value):

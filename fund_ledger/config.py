@@ -58,17 +58,24 @@ class Settings:
     """FUND_LEDGER_TRUSTED_PROXIES: reverse proxies in front whose X-Forwarded-For is trusted."""
     cheap_password_hashes: bool
     """FUND_LEDGER_CHEAP_PASSWORD_HASHES: argon2's cheapest parameters, for test suites only."""
+    job_worker_thread: bool
+    """FUND_LEDGER_JOB_WORKER_THREAD: the app runs background jobs in a thread of its own (default: in demo mode)."""
+    job_lease_seconds: int
+    """FUND_LEDGER_JOB_LEASE_SECONDS: a running job's claim lapses this long after its worker last showed life."""
+    job_max_attempts: int
+    """FUND_LEDGER_JOB_MAX_ATTEMPTS: a job whose worker died or failed this many times is marked failed."""
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and check every variable of ``environ`` (default: the process's environment)."""
     env = _Reader(os.environ if environ is None else environ)
     instance_dir = Path(env.text("INSTANCE") or PROJECT_ROOT / "instance").absolute()
+    demo = env.flag("DEMO")
     return Settings(
         database_url=env.text("DATABASE_URL") or _sqlite_in(instance_dir),
         instance_dir=instance_dir,
         secret_key=env.text("SECRET_KEY"),
-        demo=env.flag("DEMO"),
+        demo=demo,
         public_url=env.url("PUBLIC_URL", DEFAULT_PUBLIC_URL),
         today=env.day("TODAY"),
         dual_approval_above=env.whole("DUAL_APPROVAL_ABOVE", 50_000, 0, 10**12, "yuan") * 100,
@@ -79,6 +86,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         management_ratio_max=env.percent("MANAGEMENT_RATIO_MAX", "10"),
         trusted_proxies=env.whole("TRUSTED_PROXIES", 0, 0, 10, "proxies"),
         cheap_password_hashes=env.flag("CHEAP_PASSWORD_HASHES"),
+        job_worker_thread=env.flag("JOB_WORKER_THREAD", default=demo),
+        job_lease_seconds=env.whole("JOB_LEASE_SECONDS", 60, 1, 3600, "seconds"),
+        job_max_attempts=env.whole("JOB_MAX_ATTEMPTS", 3, 1, 100, "attempts"),
     )
 
 
@@ -140,8 +150,8 @@ class _Reader:
     def _refuse(self, name: str, expected: str) -> SettingsError:
         return SettingsError(f"{PREFIX}{name}={self.environ.get(PREFIX + name)!r}: expected {expected}")
 
-    def flag(self, name: str) -> bool:
-        value = (self.text(name) or "0").lower()
+    def flag(self, name: str, default: bool = False) -> bool:
+        value = (self.text(name) or ("1" if default else "0")).lower()
         if value not in self.TRUE | self.FALSE:
             raise self._refuse(name, "1 or 0 (true/false, yes/no, on/off)")
         return value in self.TRUE

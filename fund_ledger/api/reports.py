@@ -1,7 +1,8 @@
 """Statements for the books' readers: ``GET /api/v1/reports/{name}?as_of=&from=&to=&fund_id=&format=``.
 
 ``name`` is one of :data:`fund_ledger.reports.catalogue.REPORTS`; ``format`` is ``json`` (default),
-``csv`` or ``pdf``. A report refuses a parameter it does not take (400 naming it), an unknown fund or
+``csv`` or ``pdf``. A journal or account-ledger PDF of more than 2,000 lines is prepared by a worker: ``202``
+with ``Location: /api/v1/jobs/{id}`` (see :mod:`.jobs`). A report refuses a parameter it does not take (400 naming it), an unknown fund or
 account is a 404 naming the field, a period that ends before it starts a 400 naming ``from``.
 """
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..http.downloads import report_response
+from ..http.jobs import long_pdf
+from ..services.jobs import JobView
 from ..reports.catalogue import REPORTS, Query
 from ..http.security import access, current_actor
 from . import blp
+from .jobs import job_accepted
 from ..schemas.fields import Id, StrictDate
 
 BOOK_READERS = ("manager", "auditor")
@@ -39,7 +43,14 @@ def _query(args: dict) -> Query:
 @blp.doc(summary="A financial statement as JSON, CSV or PDF",
          description="name: " + ", ".join(REPORTS) + ". Point-in-time reports take as_of; the others from and to.",
          responses={"200": {"description": "the report", "content": {
-             "application/json": {}, "text/csv": {}, "application/pdf": {}}}})
+             "application/json": {}, "text/csv": {}, "application/pdf": {}}},
+             "202": {"description": "a long PDF, being prepared: poll the job at Location"}})
 @access(*BOOK_READERS)
 def statement_report(args, name: str):
-    return report_response(name, _query(args), args["format"], current_actor().username)
+    user = current_actor().username
+    if args["format"] == "pdf" and name in REPORTS and REPORTS[name].long:
+        answer = long_pdf(name, _query(args), user)
+        if isinstance(answer, JobView):
+            return job_accepted(answer)
+        return answer
+    return report_response(name, _query(args), args["format"], user)

@@ -3,31 +3,23 @@
 Routes register on the shared ``web`` blueprint. The reports themselves, and what each takes, are in
 :mod:`fund_ledger.reports.catalogue`; the downloads answer exactly what ``/api/v1/reports/<name>`` does.
 
-A long PDF (a 序时账 or 明细账 of more than :data:`BACKGROUND_LINES` posting lines, up to the catalogue's
-limit) is not laid out inside the request: the request reads the report (one snapshot, as the
-synchronous download would), hands the layout to a worker thread of this process and sends the browser
-to a page that shows how many pages are done, refreshes itself (``<meta http-equiv="refresh">``: the
-CSP allows no script) and offers the file when it is ready. The job is kept in memory under a random id
-and the username of who asked; nobody else can see it or fetch the file (404, so the id reveals
-nothing). The bytes are those the synchronous path gives for the same report, user and generation time.
-Jobs live in this process only (a deployment with several worker processes would need sticky sessions
-or a table); a finished one is dropped after :data:`JOB_KEPT`.
+A long PDF (a 序时账 or 明细账 of more than :data:`fund_ledger.http.jobs.BACKGROUND_LINES` posting lines, up to
+the catalogue's limit) is not laid out inside the request: the request checks the report and queues a job in the
+database (:mod:`fund_ledger.services.jobs`), which any worker process runs (``fund-ledger worker``, or the demo's
+worker thread), and sends the browser to a page, answered by any app process from the same table, that shows
+how many pages are done, refreshes itself (``<meta http-equiv="refresh">``: the CSP allows no script) and offers
+the file when it is ready. The job has a random id and the username of who asked; nobody else can see it or
+fetch the file (404, so the id reveals nothing). The file is kept for an hour.
 """
 from __future__ import annotations
 
-import logging
-import secrets
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import clock
-from ..http.downloads import download, report_response
+from ..http.downloads import report_response
+from ..http.jobs import job_result, long_pdf
 from ..schemas.fields import ISO_DATE
 from ..http.db import db_session
 from ..db import models as m
@@ -35,21 +27,13 @@ from ..ledger.statements import format_percent
 from ..reports import statement_render as render
 from ..reports.catalogue import REPORTS, Query, build
 from ..http.security import access, current_actor
+from ..services import jobs as jobs_svc
 from ..services.errors import InvalidInput
+from ..services.jobs import JobView
 from ..clock import local_today
 from . import BOOK_READERS, bp
 
-logger = logging.getLogger(__name__)
-
 FIELDS = ("as_of", "from", "to", "fund_id", "account")
-
-BACKGROUND_LINES = 2_000
-"""A journal or account-ledger PDF of more posting lines than this is prepared in the background
-(about 3 s of layout on this machine; 10,000 lines take ~15 s)."""
-JOB_KEPT = 3600
-"""Seconds a prepared PDF waits to be fetched (from when it was asked for)."""
-JOBS_PER_USER = 3
-"""Unfinished PDFs one user may have waiting; one more is refused (429) until one is done."""
 
 
 def _date(name: str) -> date | None:
@@ -120,118 +104,17 @@ def report_download(name: str, fmt: str):
     return report_response(name, _query(), fmt, current_actor().username)
 
 
-def _lines(report) -> int:
-    return report.lines if isinstance(report.lines, int) else len(report.lines)
-
-
 def _long_pdf(kind, q: Query):
-    """A 序时账 or 明细账 as PDF: at once when short, else prepared in the background."""
-    today = local_today()
-    report = build(db_session(), kind.name, q, today=today, fmt="pdf")  # refuses more than the PDF limit
-    user = current_actor().username
-    generated_at = clock.now()
-    filename = f"{kind.name}-{(q.as_of or q.end or today).isoformat()}.pdf"
-    if _lines(report) <= BACKGROUND_LINES:
-        return download(kind.to_pdf(report, generated_by=user, generated_at=generated_at), filename, "application/pdf")
-    job = jobs().submit(user, kind, filename, _args(), generated_at,
-                        lambda progress: kind.to_pdf(report, generated_by=user, generated_at=generated_at,
-                                                     progress=progress))
-    return redirect(url_for("web.report_job", job_id=job.id), 303)
+    """A 序时账 or 明细账 as PDF: at once when short, else queued (see :mod:`fund_ledger.http.jobs`)."""
+    answer = long_pdf(kind.name, q, current_actor().username)
+    if isinstance(answer, JobView):
+        return redirect(url_for("web.report_job", job_id=answer.id), 303)
+    return answer
 
 
-@dataclass
-class PdfJob:
-    """One PDF being prepared for one user."""
-
-    id: str
-    owner: str
-    kind_name: str
-    filename: str
-    args: dict[str, str]
-    generated_at: datetime
-    asked: float = field(default_factory=time.monotonic)
-    pages_done: int = 0
-    total_pages: int | None = None
-    pdf: bytes | None = None
-    error: str | None = None
-    finished: threading.Event = field(default_factory=threading.Event)
-
-    @property
-    def done(self) -> bool:
-        return self.finished.is_set()
-
-
-class PdfJobs:
-    """The PDFs being prepared in this process: one worker thread (layout is CPU-bound and holds the
-    GIL, so a second would only slow both), jobs in a dict under a lock."""
-
-    def __init__(self, workers: int = 1) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report-pdf")
-        self._jobs: dict[str, PdfJob] = {}
-        self._lock = threading.Lock()
-
-    def submit(self, owner: str, kind, filename: str, args: dict[str, str], generated_at: datetime, render) -> PdfJob:
-        with self._lock:
-            self._forget_old()
-            waiting = [j for j in self._jobs.values() if j.owner == owner and not j.done]
-            for j in waiting:  # the same report asked again (a double click, a reload): the same job
-                if j.kind_name == kind.name and j.args == args:
-                    return j
-            if len(waiting) >= JOBS_PER_USER:
-                abort(429, description=f"{len(waiting)} PDFs are still being prepared for you: wait for one")
-            job = PdfJob(secrets.token_urlsafe(18), owner, kind.name, filename, args, generated_at)
-            self._jobs[job.id] = job
-        self._executor.submit(self._run, job, render)
-        return job
-
-    def get(self, job_id: str, owner: str) -> PdfJob | None:
-        with self._lock:
-            self._forget_old()
-            job = self._jobs.get(job_id)
-        return job if job is not None and secrets.compare_digest(job.owner, owner) else None
-
-    def _forget_old(self) -> None:
-        """Drop finished jobs after JOB_KEPT, and beyond the newest JOBS_PER_USER finished ones of each user,
-        so finished PDFs cannot pile up in memory however many are asked for."""
-        now = time.monotonic()
-        for key in [k for k, j in self._jobs.items() if j.done and now - j.asked > JOB_KEPT]:
-            del self._jobs[key]
-        finished: dict[str, list[PdfJob]] = {}
-        for j in sorted(self._jobs.values(), key=lambda j: j.asked, reverse=True):
-            if j.done:
-                finished.setdefault(j.owner, []).append(j)
-        for owned in finished.values():
-            for j in owned[JOBS_PER_USER:]:
-                del self._jobs[j.id]
-
-    @staticmethod
-    def _run(job: PdfJob, render) -> None:
-        def progress(done: int, total: int) -> None:
-            job.total_pages, job.pages_done = total, done
-
-        try:
-            job.pdf = render(progress)
-        except Exception as exc:  # shown on the job's page; the request that asked is long gone
-            logger.exception("preparing %s for %s failed", job.filename, job.owner)
-            job.error = type(exc).__name__
-        finally:
-            job.finished.set()
-
-
-_jobs_lock = threading.Lock()
-
-
-def jobs() -> PdfJobs:
-    """This app's :class:`PdfJobs` (made at the first long PDF)."""
-    with _jobs_lock:
-        if "fund_ledger.report_jobs" not in current_app.extensions:
-            current_app.extensions["fund_ledger.report_jobs"] = PdfJobs()
-        return current_app.extensions["fund_ledger.report_jobs"]
-
-
-def _job(job_id: str) -> PdfJob:
-    job = jobs().get(job_id, current_actor().username)
-    if job is None:
+def _job(job_id: str) -> JobView:
+    job = jobs_svc.find(db_session(), job_id, current_actor().username)
+    if job is None or job.kind != "report-pdf":
         abort(404)
     return job
 
@@ -240,7 +123,10 @@ def _job(job_id: str) -> PdfJob:
 @access(*BOOK_READERS)
 def report_job(job_id: str):
     job = _job(job_id)
-    response = current_app.make_response(render_template("web/reports/job.html", job=job, kind=REPORTS[job.kind_name]))
+    args = {k: v for k, v in job.arguments["query"].items() if v is not None}
+    response = current_app.make_response(render_template(
+        "web/reports/job.html", job=job, kind=REPORTS[job.arguments["report"]], args=args,
+        filename=job.arguments["filename"], generated_at=datetime.fromisoformat(job.arguments["generated_at"])))
     if not job.done:
         response.headers["Refresh"] = "2"  # the same as the page's <meta http-equiv="refresh">
     response.headers["Cache-Control"] = "private, no-store"
@@ -251,6 +137,6 @@ def report_job(job_id: str):
 @access(*BOOK_READERS)
 def report_job_file(job_id: str):
     job = _job(job_id)
-    if job.pdf is None:
-        abort(404 if job.error else 409)
-    return download(job.pdf, job.filename, "application/pdf")
+    if job.status != "done":
+        abort(404 if job.status == "failed" else 409)
+    return job_result(job.id, current_actor().username) or abort(404)

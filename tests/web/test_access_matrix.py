@@ -154,6 +154,9 @@ EXPECTED: dict[str, set[str]] = {
     # (another reader gets 404, which the walk counts as allowed)
     "web.report_job": BOOKS,
     "web.report_job_file": BOOKS,
+    # background jobs (issue 11): anyone signed in, and then only who started the job (others get 404)
+    "api.get_job": EVERYONE_SIGNED_IN,
+    "api.get_job_result": EVERYONE_SIGNED_IN,
 }
 
 
