@@ -131,13 +131,26 @@ def _register_security_headers(app: Flask) -> None:
 
 
 def _start_job_worker(app: Flask) -> None:
-    """The embedded demo is one process: it runs background jobs in a thread of its own. In production
-    (several app processes) ``fund-ledger worker`` processes run them instead; tests ask for it."""
+    """The embedded demo is one process: it runs background jobs in a thread of its own, started at the first
+    request (so that a command such as ``flask --app fund_ledger init`` starts none, nor a process that a server
+    forks later). In production (several app processes) ``fund-ledger worker`` processes run them instead;
+    tests ask for it."""
     if not app.config.get("JOB_WORKER_THREAD"):
         return
+    import threading
+
     from .http.db import ENGINE_KEY
     from .reports.jobs import start_worker_thread
 
-    worker, _thread = start_worker_thread(app.extensions[ENGINE_KEY], lease_seconds=app.config["JOB_LEASE_SECONDS"],
-                                          max_attempts=app.config["JOB_MAX_ATTEMPTS"])
-    app.extensions["fund_ledger.job_worker"] = worker
+    lock = threading.Lock()
+
+    @app.before_request
+    def _worker_thread_running() -> None:
+        if "fund_ledger.job_worker" in app.extensions:
+            return
+        with lock:
+            if "fund_ledger.job_worker" not in app.extensions:
+                worker, _thread = start_worker_thread(app.extensions[ENGINE_KEY],
+                                                      lease_seconds=app.config["JOB_LEASE_SECONDS"],
+                                                      max_attempts=app.config["JOB_MAX_ATTEMPTS"])
+                app.extensions["fund_ledger.job_worker"] = worker

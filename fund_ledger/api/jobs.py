@@ -58,5 +58,7 @@ def get_job(job_id: str):
          responses={"200": {"description": "the file", "content": {"application/pdf": {}}}})
 @access(SIGNED_IN)
 def get_job_result(job_id: str):
-    job = _find(job_id)
-    return job_result(job.id, current_actor().username) or abort(404)
+    response = job_result(_find(job_id).id, current_actor().username)
+    if response is None:  # not done yet, failed, or purged
+        abort(404)
+    return response

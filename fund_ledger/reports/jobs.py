@@ -145,6 +145,9 @@ class Worker:
     def run_one(self) -> bool:
         """Claim and run one job; False when there was none to take."""
         self._purge()
+        with read_session(self.engine) as session, session.begin():
+            if not queue.any_claimable(session):
+                return False
         with write_session(self.engine) as session, session.begin():
             claim = queue.claim(session, self.name, lease_seconds=self.lease_seconds, max_attempts=self.max_attempts)
         if claim is None:

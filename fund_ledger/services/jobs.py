@@ -138,13 +138,22 @@ def result(session: Session, job_id: str, owner: str) -> tuple[bytes, str, str] 
     return bytes(data), job.result_filename or "result", job.result_media_type or "application/octet-stream"
 
 
+def _claimable(stamp: str):
+    return or_(m.Job.status == "queued", (m.Job.status == "running") & (m.Job.lease_until < stamp))
+
+
+def any_claimable(session: Session) -> bool:
+    """Whether :func:`claim` would find a job: a read, so that idle workers take no write lock to look."""
+    return session.scalar(select(m.Job.id).where(_claimable(clock.utc_stamp())).limit(1)) is not None
+
+
 def claim(session: Session, worker: str, *, lease_seconds: int, max_attempts: int) -> Claim | None:
     """Take the oldest claimable job for ``worker`` (the caller commits), or None when there is none.
 
     ``session`` is a write session (on SQLite its BEGIN IMMEDIATE serialises claimers)."""
     now = clock.now()
     stamp = _stamp(now)
-    claimable = or_(m.Job.status == "queued", (m.Job.status == "running") & (m.Job.lease_until < stamp))
+    claimable = _claimable(stamp)
     while True:
         row = session.execute(select(m.Job.id, m.Job.kind, m.Job.arguments, m.Job.owner, m.Job.attempts,
                                      m.Job.status)

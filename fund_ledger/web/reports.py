@@ -139,4 +139,7 @@ def report_job_file(job_id: str):
     job = _job(job_id)
     if job.status != "done":
         abort(404 if job.status == "failed" else 409)
-    return job_result(job.id, current_actor().username) or abort(404)
+    response = job_result(job.id, current_actor().username)
+    if response is None:  # purged a moment ago
+        abort(404)
+    return response
