@@ -12,6 +12,8 @@ from fund_ledger.http import jobs as http_jobs
 from fund_ledger.reports.jobs import Worker
 from tests.conftest import DEMO_PASSWORD
 
+pytestmark = pytest.mark.both_databases  # the queue is in the database: its behaviour there matters
+
 LONG_PDF = "/api/v1/reports/general-journal?from=2026-01-01&to=2026-11-27&format=pdf"
 
 
