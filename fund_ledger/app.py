@@ -27,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
                 static_folder=str(PROJECT_ROOT / "static"), instance_path=str(chosen.instance_dir))
     _configure(app, chosen, test_config)
+    _init_logs(app, chosen)
     _init_database(app)
     _init_security(app)
     _register_blueprints(app)
@@ -35,6 +36,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_security_headers(app)
     _start_job_worker(app)
     return app
+
+
+def _init_logs(app: Flask, s: Settings) -> None:
+    from .http.logs import init_logs
+
+    init_logs(app, s.log_format)
 
 
 def _configure(app: Flask, s: Settings, test_config: dict[str, Any] | None) -> None:

@@ -64,6 +64,9 @@ class Settings:
     """FUND_LEDGER_JOB_LEASE_SECONDS: a running job's claim lapses this long after its worker last showed life."""
     job_max_attempts: int
     """FUND_LEDGER_JOB_MAX_ATTEMPTS: a job whose worker died or failed this many times is marked failed."""
+    log_format: str
+    """FUND_LEDGER_LOG_FORMAT: ``json`` (one object a line, for a log collector) or ``text``; default json outside
+    demo mode."""
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -89,6 +92,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         job_worker_thread=env.flag("JOB_WORKER_THREAD", default=demo),
         job_lease_seconds=env.whole("JOB_LEASE_SECONDS", 60, 1, 3600, "seconds"),
         job_max_attempts=env.whole("JOB_MAX_ATTEMPTS", 3, 1, 100, "attempts"),
+        log_format=env.choice("LOG_FORMAT", ("json", "text"), "text" if demo else "json"),
     )
 
 
@@ -163,6 +167,12 @@ class _Reader:
         if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
             raise self._refuse(name, f"a whole number of {unit} from {low} to {high}")
         return int(value)
+
+    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+        value = (self.text(name) or default).strip().lower()
+        if value not in choices:
+            raise self._refuse(name, " or ".join(choices))
+        return value
 
     def percent(self, name: str, default: str) -> Fraction:
         try:
