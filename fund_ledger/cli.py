@@ -277,12 +277,11 @@ def import_donations_command(file: str) -> None:
     from pathlib import Path
 
     from .services.actor import SYSTEM
-    from .services.imports import import_donations
+    from .services.imports import import_file
 
     path = Path(file)
-    try:
-        with write_session(engine()) as session, session.begin():
-            result = import_donations(session, SYSTEM, path.read_bytes(), path.name)
+    try:  # checked in a read transaction, then written under the ledger's lock for the writes alone
+        result = import_file(engine(), SYSTEM, path.read_bytes(), path.name)
     except ServiceError as err:
         _fail(err)
     if result.already_imported:

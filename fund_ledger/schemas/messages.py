@@ -99,6 +99,13 @@ CATALOGUE: dict[str, str] = {
     "import.formula": N_("looks like a formula: remove the leading = + - @"),
     "import.duplicate_column": N_("two columns mean %(column)s"),
     "import.missing_columns": N_("missing column(s): %(columns)s"),
+    "import.mixed_encoding": N_("row %(row)s is not in %(encoding)s like the rows before it: the file mixes "
+                                "encodings; save the whole file again as CSV UTF-8"),
+    "import.encoding": N_("row %(row)s is neither UTF-8 nor GBK text: save the file as CSV UTF-8"),
+    "import.cell_too_long": N_("a cell longer than %(max)s characters: is this really a list of gifts?"),
+    "import.csv": N_("not readable as CSV: %(problem)s"),
+    "import.too_many_columns": N_("a value beyond column %(max)s: only the first %(max)s columns are read; "
+                                  "remove what is further right"),
     "period.format": N_("a month (YYYY-MM) or a year (YYYY) from 2000 on"),
 }
 

@@ -9,6 +9,7 @@ import csv
 import re
 import hashlib
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -32,6 +33,10 @@ from .ledger import BOOKS_BEGIN
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
+MAX_COLUMNS = 64
+"""An .xlsx row with a value further right than this is refused (the import reads 8 columns)."""
+MAX_CELL_CHARS = csv.field_size_limit()
+"""The longest CSV cell read (Python's csv module's own limit, 128 Ki characters); a longer one is refused."""
 
 COLUMNS = {  # our name: the header names accepted for it
     "donor": ("donor", "捐赠人"), "donor_kind": ("donor_kind", "类型"), "fund": ("fund", "基金"),
@@ -74,8 +79,13 @@ class ImportErrors(InvalidInput):
         super().__init__(f"{len(problems)} problem(s) in the file; nothing was recorded{more}", by_field)
 
 
-def read_table(data: bytes, filename: str) -> tuple[list[str], list[list[object]], str]:
-    """Header and rows of a .csv or .xlsx file, and the text encoding used (for CSV)."""
+def read_table(data: bytes, filename: str) -> tuple[list[str], Iterator[list[object]], str]:
+    """Header and rows of a .csv or .xlsx file, and the text encoding used (for CSV).
+
+    The rows come as an iterator, read as they are asked for (bounded memory at any file size): more than
+    ``MAX_ROWS`` of them, a CSV cell longer than ``MAX_CELL_CHARS`` or an .xlsx row with a value beyond
+    ``MAX_COLUMNS`` stop the reading with an ``ImportErrors`` naming the row.
+    """
     if len(data) > MAX_FILE_BYTES:
         raise ImportErrors(problems=[(0, "", f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB")])
     name = (filename or "").lower()
@@ -83,46 +93,193 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[list[object]
         return (*_read_xlsx(data), "xlsx")
     if not name.endswith(".csv") and name:
         raise ImportErrors(problems=[(0, "", "only .csv and .xlsx files can be imported")])
-    for encoding in ("utf-8-sig", "gb18030"):  # GB 18030 reads every GBK file
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportErrors(problems=[(0, "", "the file is neither UTF-8 nor GBK text; save it as CSV UTF-8")])
-    if "\x00" in text:
+    encoding = csv_encoding(data)
+    if b"\x00" in data:
         raise ImportErrors(problems=[(0, "", "the file contains NUL characters: is it really a CSV file?")])
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    if not rows:
+    records = _csv_records(data, encoding)
+    header = next(records, None)
+    if header is None:
         raise ImportErrors(problems=[(0, "", "the file is empty")])
-    return [h.strip() for h in rows[0]], rows[1:], "UTF-8" if encoding == "utf-8-sig" else "GBK"
+    return [h.strip() for h in header], _at_most(records, MAX_ROWS), "UTF-8" if encoding == "utf-8" else "GBK"
 
 
-def _read_xlsx(data: bytes) -> tuple[list[str], list[list[object]]]:
+def _lines(data: bytes) -> Iterator[bytes]:
+    """The file's physical lines (each ends with its \\n). A \\n byte is never part of a UTF-8 or GB 18030
+    character, so every line decodes on its own in either."""
+    return iter(io.BytesIO(data))
+
+
+def csv_encoding(data: bytes) -> str:
+    """``utf-8`` or ``gb18030``: the one encoding every row of the file is in, or ImportErrors naming the row.
+
+    UTF-8 (with or without BOM) when the whole file is valid UTF-8. Otherwise GB 18030 (which reads every GBK
+    file), but only when every line decodes in it and no line is UTF-8 with non-ASCII text: a file of UTF-8
+    rows with a GBK row among them (two exports pasted together) is refused naming the first row whose
+    encoding differs from the rows before it, rather than read with its names garbled. Nothing is ever
+    decoded with replacement characters.
+    """
+    first_utf8 = first_other = None  # the first line of non-ASCII UTF-8 text, and of text that is not UTF-8
+    for number, line in enumerate(_lines(data), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            if first_other is None:
+                first_other = number
+        else:
+            if first_utf8 is None:
+                first_utf8 = number
+        if first_utf8 is not None and first_other is not None:
+            raise ImportErrors(problems=[(_row_of_line(data, max(first_utf8, first_other)), "",
+                                          Message("import.mixed_encoding", row=_row_of_line(data, max(first_utf8, first_other)),
+                                                  encoding="UTF-8" if first_utf8 < first_other else "GBK"))])
+    if first_other is None:
+        return "utf-8"
+    for number, line in enumerate(_lines(data), start=1):
+        try:
+            line.decode("gb18030")
+        except UnicodeDecodeError:
+            row = _row_of_line(data, number)
+            raise ImportErrors(problems=[(row, "", Message("import.encoding", row=row))]) from None
+    return "gb18030"
+
+
+def _row_of_line(data: bytes, line: int) -> int:
+    """The row (as a spreadsheet numbers it, the header being row 1) that physical line ``line`` belongs to:
+    a quoted cell may hold line breaks. The quotes, commas and line breaks are ASCII, so reading the bytes
+    as Latin-1 finds the same rows whatever the encoding."""
+    reader = csv.reader((chunk.decode("latin-1") for chunk in _lines(data)))
+    row = 0
+    try:
+        for row, _record in enumerate(reader, start=1):
+            if reader.line_num >= line:
+                return row
+    except csv.Error:
+        pass
+    return row + 1
+
+
+def _csv_records(data: bytes, encoding: str) -> Iterator[list[str]]:
+    """The CSV records of the file, decoded strictly; a cell too long for the reader is a problem of its row."""
+    def text() -> Iterator[str]:
+        for number, line in enumerate(_lines(data), start=1):
+            if number == 1 and encoding == "utf-8":
+                line = line.removeprefix(b"\xef\xbb\xbf")
+            yield line.decode(encoding)
+
+    reader = csv.reader(text())
+    row = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            row += 1
+            if "field larger than field limit" in str(err):
+                raise ImportErrors(problems=[(row, _long_cell_column(data, encoding, row), Message(
+                    "import.cell_too_long", max=MAX_CELL_CHARS))]) from None
+            raise ImportErrors(problems=[(row, "", Message("import.csv", problem=str(err)))]) from None
+        row += 1
+        yield record
+
+
+def _long_cell_column(data: bytes, encoding: str, row: int) -> str:
+    """The header name of the column whose cell in ``row`` is too long, when the header can be read."""
+    try:
+        reader = csv.reader(line.decode(encoding).removeprefix("\ufeff") for line in _lines(data))
+        header = [h.strip() for h in next(reader)]
+    except (csv.Error, StopIteration, UnicodeDecodeError):
+        return ""
+    reader = csv.reader((chunk.decode("latin-1") for chunk in _lines(data)))  # a byte is a character: rows only
+    try:
+        for _ in range(row - 1):
+            next(reader)
+    except (csv.Error, StopIteration):
+        return ""
+    lines = list(_lines(data))
+    text = b"".join(lines[reader.line_num:]).decode("latin-1")
+    column, i, quoted, length = 0, 0, False, 0
+    while i < len(text):  # walk the row's cells until one grows past the limit
+        ch = text[i]
+        if quoted:
+            if ch == '"' and text[i + 1:i + 2] == '"':
+                i += 1
+            elif ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted = True
+        elif ch == ",":
+            column, length = column + 1, -1
+        elif ch in "\r\n":
+            break
+        length += 1
+        if length > MAX_CELL_CHARS:
+            return _column_name(header, column)
+        i += 1
+    return ""
+
+
+def _column_name(header: list[str], index: int) -> str:
+    for ours, names in COLUMNS.items():
+        if index < len(header) and (header[index].lower() in names or header[index] in names):
+            return ours
+    return f"column {index + 1}"
+
+
+def _at_most(rows: Iterator[list[object]], limit: int) -> Iterator[list[object]]:
+    for count, row in enumerate(rows, start=1):
+        if count > limit:
+            raise ImportErrors(problems=[(0, "", f"more than {limit} rows: split the file")])
+        yield row
+
+
+def _read_xlsx(data: bytes) -> tuple[list[str], Iterator[list[object]]]:
+    """The first sheet, streamed (openpyxl's read-only mode): a row at a time, at most ``MAX_COLUMNS`` cells of
+    it kept; a value further right, or more than ``MAX_ROWS`` rows, is refused before anything is written."""
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        sheet = book.worksheets[0]
+        declared = sheet.max_row  # from the sheet's <dimension>, if it has one: a fast refusal
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
         raise ImportErrors(problems=[(0, "", f"not a readable .xlsx file ({type(exc).__name__})")]) from None
-    sheet = book.worksheets[0]
-    rows, problems = [], []
-    for r, row in enumerate(sheet.iter_rows(), start=1):
-        values = []
-        for c, cell in enumerate(row, start=1):
-            if getattr(cell, "data_type", None) == "f":
-                problems.append((r, f"column {c}", "formulas are not accepted: paste the values instead"))
-            values.append(cell.value)
-        rows.append(values)
-        if len(rows) > MAX_ROWS + 1:
-            break
-    book.close()
-    if problems:
-        raise ImportErrors(problems=problems)
-    if not rows:
+    if isinstance(declared, int) and declared > MAX_ROWS + 1:
+        book.close()
+        raise ImportErrors(problems=[(0, "", f"more than {MAX_ROWS} rows: split the file")])
+    limit = MAX_COLUMNS
+
+    def rows() -> Iterator[list[object]]:
+        try:
+            for r, row in enumerate(sheet.iter_rows(max_col=limit + 1), start=1):
+                values = []
+                for c, cell in enumerate(row, start=1):
+                    value = getattr(cell, "value", None)
+                    if getattr(cell, "data_type", None) == "f":  # shown as the formula: parse_rows refuses it
+                        value = str(getattr(value, "text", value) or "")
+                        value = value if value.startswith("=") else "=" + value
+                    if c > limit:
+                        if value not in (None, ""):
+                            raise ImportErrors(problems=[(r, f"column {c}", Message("import.too_many_columns",
+                                                                                    max=limit))])
+                        continue
+                    values.append(value)
+                yield values
+        except ImportErrors:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a damaged sheet found while streaming it
+            raise ImportErrors(problems=[(0, "", f"not a readable .xlsx file ({type(exc).__name__})")]) from None
+        finally:
+            book.close()
+
+    stream = rows()
+    header = next(stream, None)
+    if header is None or not any(v not in (None, "") for v in header):
+        stream.close()
         raise ImportErrors(problems=[(0, "", "the sheet is empty")])
-    return [str(h or "").strip() for h in rows[0]], rows[1:]
+    return [str(h or "").strip() for h in header], _at_most(stream, MAX_ROWS)
 
 
 def _cell_text(value) -> str:
@@ -150,7 +307,7 @@ class _Row:
     memo: str
 
 
-def parse_rows(header: list[str], rows: list[list[object]], today: date,
+def parse_rows(header: list[str], rows: Iterable[list[object]], today: date,
                funds: dict[str, m.Fund], closed_periods: frozenset[str] = frozenset(),
                earliest: date = BOOKS_BEGIN) -> tuple[list[_Row], list[tuple[int, str, str]]]:
     """Every row checked; the problems by row (as the spreadsheet numbers it) and column.
@@ -171,69 +328,87 @@ def parse_rows(header: list[str], rows: list[list[object]], today: date,
     if missing:
         problems.append((1, "", Message("import.missing_columns", columns=", ".join(missing))))
         return [], problems
-    if len(rows) > MAX_ROWS:
-        return [], [(0, "", f"more than {MAX_ROWS} rows: split the file")]
     parsed = []
-    for n, raw in enumerate(rows, start=2):
-        cells = {c: _cell_text(raw[i]) if i < len(raw) else "" for c, i in where.items()}
-        if not any(cells.values()):
-            continue  # blank lines at the end of a sheet
-        bad = len(problems)
-        for column, text in cells.items():
-            if text[:1] in ("=", "@") or (text[:1] in ("+", "-") and column not in ("amount",)):
-                problems.append((n, column, Message("import.formula")))
-        # the cells' own form: the schema a gift is loaded with on the page and in the API (cells are text)
-        try:
-            row = load_form(ImportRowIn, {c: cells.get(c, "") for c in ROW_CELLS})
-        except ValidationError as err:
-            for column, messages in err.messages.items():
-                problems.append((n, column, messages[0]))
-            row = err.valid_data or {}
-        kind = KIND_WORDS.get(cells.get("donor_kind", "").lower() or "person")
-        if kind is None:
-            problems.append((n, "donor_kind", Message("import.kind")))
-        fund = funds.get(row["fund"]) if "fund" in row else None
-        if "fund" not in row:
-            pass  # (said above)
-        elif fund is None:
-            problems.append((n, "fund", Message("fund.missing", fund=repr(row["fund"]))))
-        elif fund.closed_on is not None:
-            problems.append((n, "fund", Message("fund.closed", fund=fund.name)))
-        received_on = row.get("received_on")
-        if received_on is not None:  # the ledger's rules on the date, and the fund's end date
-            if received_on > today:
-                problems.append((n, "received_on", Message("date.future", date=received_on.isoformat())))
-            elif received_on < earliest:
-                problems.append((n, "received_on", Message("date.before_books", date=received_on.isoformat(),
-                                                           begin=earliest.isoformat())))
-            elif received_on.strftime("%Y-%m") in closed_periods:
-                problems.append((n, "received_on", Message("period.closed", period=received_on.strftime("%Y-%m"))))
-            if fund is not None and fund.closed_on is None and fund.end_date is not None \
-                    and received_on > fund.end_date:
-                problems.append((n, "fund", Message("fund.ended", fund=fund.name, date=fund.end_date.isoformat())))
-        channel = CHANNEL_WORDS.get((cells.get("channel") or "bank").lower())
-        if channel is None:
-            problems.append((n, "channel", Message("import.channel")))
-        if len(problems) == bad:
-            parsed.append(_Row(n, row["donor"], kind, fund.code, row["amount"], received_on, channel,
-                               row["reference"], row["memo"]))
+    try:
+        for n, raw in enumerate(rows, start=2):
+            _parse_row(n, raw, where, today, funds, closed_periods, earliest, parsed, problems)
+    except ImportErrors as err:  # the file itself stopped being readable (a cell too long, too many rows)
+        return [], problems + err.problems
     return parsed, problems
 
 
-def import_donations(session: Session, actor: Actor, data: bytes, filename: str, *,
-                     today: date | None = None) -> ImportResult:
-    """Record every gift in the file, or none; the caller commits.
+def _parse_row(n: int, raw: list[object], where: dict[str, int], today: date, funds, closed_periods, earliest: date,
+               parsed: list, problems: list) -> None:
+    """Check row ``n``: a good row goes to ``parsed``, what is wrong with it to ``problems``."""
+    cells = {c: _cell_text(raw[i]) if i < len(raw) else "" for c, i in where.items()}
+    if not any(cells.values()):
+        return  # blank lines at the end of a sheet
+    bad = len(problems)
+    for column, text in cells.items():
+        if text[:1] in ("=", "@") or (text[:1] in ("+", "-") and column not in ("amount",)):
+            problems.append((n, column, Message("import.formula")))
+    # the cells' own form: the schema a gift is loaded with on the page and in the API (cells are text)
+    try:
+        row = load_form(ImportRowIn, {c: cells.get(c, "") for c in ROW_CELLS})
+    except ValidationError as err:
+        for column, messages in err.messages.items():
+            problems.append((n, column, messages[0]))
+        row = err.valid_data or {}
+    kind = KIND_WORDS.get(cells.get("donor_kind", "").lower() or "person")
+    if kind is None:
+        problems.append((n, "donor_kind", Message("import.kind")))
+    fund = funds.get(row["fund"]) if "fund" in row else None
+    if "fund" not in row:
+        pass  # (said above)
+    elif fund is None:
+        problems.append((n, "fund", Message("fund.missing", fund=repr(row["fund"]))))
+    elif fund.closed_on is not None:
+        problems.append((n, "fund", Message("fund.closed", fund=fund.name)))
+    received_on = row.get("received_on")
+    if received_on is not None:  # the ledger's rules on the date, and the fund's end date
+        if received_on > today:
+            problems.append((n, "received_on", Message("date.future", date=received_on.isoformat())))
+        elif received_on < earliest:
+            problems.append((n, "received_on", Message("date.before_books", date=received_on.isoformat(),
+                                                       begin=earliest.isoformat())))
+        elif received_on.strftime("%Y-%m") in closed_periods:
+            problems.append((n, "received_on", Message("period.closed", period=received_on.strftime("%Y-%m"))))
+        if fund is not None and fund.closed_on is None and fund.end_date is not None \
+                and received_on > fund.end_date:
+            problems.append((n, "fund", Message("fund.ended", fund=fund.name, date=fund.end_date.isoformat())))
+    channel = CHANNEL_WORDS.get((cells.get("channel") or "bank").lower())
+    if channel is None:
+        problems.append((n, "channel", Message("import.channel")))
+    if len(problems) == bad:
+        parsed.append(_Row(n, row["donor"], kind, fund.code, row["amount"], received_on, channel,
+                           row["reference"], row["memo"]))
 
-    A refusal changes nothing in the caller's transaction: every row is checked before the first write,
-    and the writes (new donors, the batch, the gifts) run in a savepoint that a late refusal rolls back.
-    """
+
+@dataclass
+class PreparedImport:
+    """A file read and checked without the ledger's lock (``prepare_import``): what ``import_donations`` then
+    writes under it. ``already`` is set when the file had been imported when it was checked."""
+
+    digest: str
+    encoding: str
+    rows: list[_Row]
+    today: date
+    already: ImportResult | None = None
+
+
+def prepare_import(session: Session | None, actor: Actor, data: bytes, filename: str, *,
+                   today: date | None = None) -> PreparedImport:
+    """Everything an import does before it writes: hash, decode and parse the file, load every row through
+    the schema and check it against the funds and the closed months. Reads only, so the caller should give
+    it a read session (or one that has not begun writing): the ledger stays open to other writers for all
+    of it, however long the file. Raises ImportErrors by row and column."""
     _require_manager(actor)
     today = today or local_today()
     digest = hashlib.sha256(data).hexdigest()
-    lock_ledger(session)
     done = session.scalar(select(m.ImportBatch).where(m.ImportBatch.file_sha256 == digest))
     if done is not None:
-        return ImportResult(done.id, done.rows, done.total, already_imported=True)
+        return PreparedImport(digest, "", [], today,
+                              already=ImportResult(done.id, done.rows, done.total, already_imported=True))
     header, rows, encoding = read_table(data, filename)
     funds = list(session.scalars(select(m.Fund)))
     parsed, problems = parse_rows(header, rows, today, {**{f.code: f for f in funds}, **{f.name: f for f in funds}},
@@ -242,6 +417,47 @@ def import_donations(session: Session, actor: Actor, data: bytes, filename: str,
         raise ImportErrors(problems=sorted(problems))
     if not parsed:
         raise ImportErrors(problems=[(0, "", "the file has no gifts in it")])
+    return PreparedImport(digest, encoding, parsed, today)
+
+
+def import_file(engine, actor: Actor, data: bytes, filename: str, *, today: date | None = None) -> ImportResult:
+    """The whole import in its own transactions: checked in a read session, then written (and committed) in
+    one write transaction that holds the ledger's lock only for the writes."""
+    from ..db.engine import read_session, write_session
+
+    with read_session(engine) as session, session.begin():
+        prepared = prepare_import(session, actor, data, filename, today=today)
+    if prepared.already is not None:
+        return prepared.already
+    with write_session(engine) as session, session.begin():
+        return import_donations(session, actor, data, filename, today=prepared.today, prepared=prepared)
+
+
+def import_donations(session: Session, actor: Actor, data: bytes, filename: str, *,
+                     today: date | None = None, prepared: PreparedImport | None = None) -> ImportResult:
+    """Record every gift in the file, or none; the caller commits.
+
+    A refusal changes nothing in the caller's transaction: every row is checked before the first write,
+    and the writes (new donors, the batch, the gifts) run in a savepoint that a late refusal rolls back.
+
+    ``prepared`` is the file as ``prepare_import`` checked it before this transaction began: then only the
+    writes happen here, under the ledger's lock. What may have changed in between (a fund closed, a month
+    closed, a donor added, the same file imported by someone else) is checked again under the lock by the
+    ledger itself (``record_donations``, ``post_entries``, the triggers), and refusals still name the row.
+    Without it the file is checked here, in this transaction.
+    """
+    _require_manager(actor)
+    today = today or local_today()
+    digest = hashlib.sha256(data).hexdigest()
+    if prepared is not None and (prepared.digest != digest or prepared.today != today):
+        raise ValueError("prepared for another file or another day")
+    lock_ledger(session)
+    done = session.scalar(select(m.ImportBatch).where(m.ImportBatch.file_sha256 == digest))
+    if done is not None:
+        return ImportResult(done.id, done.rows, done.total, already_imported=True)
+    if prepared is None or prepared.already is not None:
+        prepared = prepare_import(session, actor, data, filename, today=today)
+    parsed, encoding = prepared.rows, prepared.encoding
 
     try:
         with session.begin_nested():  # a refusal below rolls back the donors and the batch written before it

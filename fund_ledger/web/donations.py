@@ -22,7 +22,8 @@ from ..schemas import donations as forms
 from ..schemas.base import load_form
 from ..http.errors import placed, words
 from ..schemas.messages import Message
-from ..http.db import db_session
+from ..db.engine import read_session
+from ..http.db import db_session, engine
 from ..db import models as m
 from ..http.i18n import bi, language, t
 from ..ledger.money import MoneyError, format_yuan, parse_amount
@@ -36,7 +37,7 @@ from ..services import funds as fund_svc
 from ..services import pledges as pledge_svc
 from ..services.errors import Conflict, InvalidInput, NotFound, ServiceError, from_validation
 from ..services.idempotency import request_fingerprint, run_once
-from ..services.imports import COLUMNS, ImportErrors, import_donations
+from ..services.imports import COLUMNS, ImportErrors, import_donations, prepare_import
 from ..clock import local_today
 from . import ACTIVE, BOOK_READERS, bp
 from .people import MAX_ID, _int_or_none, _notice, _refused, message
@@ -422,7 +423,14 @@ def import_donations_page():
         try:
             if upload is None or not filename:
                 raise InvalidInput("choose a .csv or .xlsx file", {"file": ["choose a .csv or .xlsx file"]})
-            result = import_donations(db, current_actor(), upload.read(), filename)
+            actor, data = current_actor(), upload.read()
+            # Check the file first without the ledger's lock: on SQLite the request's write session holds it
+            # from the log-in check on, so end that transaction and check in a read session; only the writes
+            # below (import_donations, in the request's session again) wait for and hold the lock.
+            db.rollback()
+            with read_session(engine()) as reader, reader.begin():
+                prepared = prepare_import(reader, actor, data, filename)
+            result = import_donations(db, actor, data, filename, today=prepared.today, prepared=prepared)
         except ImportErrors as err:
             context = {**_refused_here(err), "problems": err.problems, "filename": filename}
             status = err.status

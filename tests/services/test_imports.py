@@ -470,7 +470,93 @@ def test_what_is_not_a_list_of_gifts_gets_a_clear_error(session, funds, name, da
 
 def test_a_file_in_another_encoding_says_which_are_read(session, funds):
     errors = refused(session, csv_bytes(ROWS, ZH, "utf-16"))
-    assert "UTF-8" in " ".join(errors["row 0"]) or "missing column" in " ".join(errors.get("row 1", [""]))
+    assert list(errors) == ["row 1"] and "neither UTF-8 nor GBK" in errors["row 1"][0], errors
+
+
+# ---------------------------------------------------------------------------------------------- one encoding
+
+def _mixed(rows_utf8, rows_gbk, header=ZH) -> bytes:
+    """A list saved in UTF-8 with rows of another list, saved in GBK, pasted in after it."""
+    return csv_bytes(rows_utf8, header, "utf-8") + b"".join(
+        csv_bytes([r], header, "gbk").split(b"\r\n", 1)[1] for r in rows_gbk)
+
+
+def test_a_utf8_file_with_one_gbk_row_is_refused_naming_that_row(session, funds):
+    """Was: imported 6 gifts "(GBK)", the five UTF-8 rows' names stored as mojibake."""
+    data = _mixed(ROWS, [["孙丽", "个人", "爱力量", "8", "2026-10-09", "现金", "", "第六笔"]])
+    errors = refused(session, data)
+    assert list(errors) == ["row 7"], errors
+    (message,) = errors["row 7"]
+    assert message.code == "import.mixed_encoding" and message.params == {"row": 7, "encoding": "UTF-8"}
+    assert "\ufffd" not in str(errors) and "UTF-8" in message
+
+
+def test_utf8_rows_that_also_decode_as_gbk_are_not_read_as_gbk_because_of_one_gbk_row(session, funds):
+    """The case of issue 11: two-character names in UTF-8 are also valid GB 18030 (王李 reads 鐜嬫潕), so the whole
+    file decoded as GBK and the five UTF-8 names were stored garbled ("imported 6 gifts (GBK)")."""
+    utf8 = [[name, "person", "GENERAL", "1", "2026-09-08", "bank", "", ""] for name in ("王李", "王张", "王刘", "王陈", "王杨")]
+    data = _mixed(utf8, [["孙丽", "person", "GENERAL", "1", "2026-09-09", "bank", "", ""]], header=EN)
+    data.decode("gb18030")  # decodes whole: only the rows tell that it is two files
+    errors = refused(session, data)
+    assert list(errors) == ["row 7"] and errors["row 7"][0].code == "import.mixed_encoding", errors
+    assert not session.scalar(select(m.Donor.id).where(m.Donor.name == "鐜嬫潕"))
+
+
+def test_a_gbk_file_with_one_utf8_row_is_refused_naming_that_row(session, funds):
+    gbk = csv_bytes(ROWS[:2], ZH, "gbk")
+    utf8_row = csv_bytes([ROWS[2]], ZH, "utf-8").split(b"\r\n", 1)[1]
+    errors = refused(session, gbk + utf8_row + csv_bytes(ROWS[3:], ZH, "gbk").split(b"\r\n", 1)[1])
+    assert list(errors) == ["row 4"] and errors["row 4"][0].params["encoding"] == "GBK", errors
+
+
+def test_the_mixed_row_is_counted_as_rows_not_lines(session, funds):
+    """A quoted memo may hold line breaks: the row named is the spreadsheet's row, not the file's line."""
+    rows = [list(r) for r in ROWS[:2]]
+    rows[0][7] = "第一行\n第二行\n第三行"
+    errors = refused(session, _mixed(rows, [ROWS[2]]))
+    assert list(errors) == ["row 4"], errors
+
+
+def test_ascii_rows_go_with_either_encoding(session, funds):
+    ascii_row = ["Li Hongmei", "person", "GENERAL", "3", "2026-10-09", "bank", "", ""]
+    result = imp(session, csv_bytes([ascii_row, *ROWS], ZH, "gbk"))
+    assert (result.rows, result.encoding) == (6, "GBK")
+    names = set(session.scalars(select(m.Donor.name)))
+    assert {"Li Hongmei", "张店区女企业家协会", "王秀兰"} <= names
+
+
+def test_a_utf8_bom_file_with_a_gbk_row_is_refused(session, funds):
+    data = b"\xef\xbb\xbf" + _mixed(ROWS[:1], [ROWS[1]])
+    errors = refused(session, data)
+    assert list(errors) == ["row 3"], errors
+
+
+def test_the_mixed_encoding_message_is_in_chinese_too():
+    from fund_ledger.schemas.messages import Message, render
+    from babel.support import Translations
+
+    zh = Translations.load("translations", ["zh_CN"])
+    for message in (Message("import.mixed_encoding", row=7, encoding="UTF-8"), Message("import.encoding", row=2),
+                    Message("import.cell_too_long", max=131072), Message("import.too_many_columns", max=64)):
+        words = render(message, "zh", zh.gettext)
+        assert words != str(message) and any("\u4e00" <= ch <= "\u9fff" for ch in words), words
+
+
+# ---------------------------------------------------------------------------------------------- huge cells
+
+def test_a_cell_over_the_csv_limit_is_a_problem_of_its_row_and_column(session, funds):
+    """Was a 500: _csv.Error: field larger than field limit (131072)."""
+    rows = [list(r) for r in ROWS_EN]
+    rows[2][7] = "x" * 140_000
+    errors = refused(session, csv_bytes(rows))
+    assert list(errors) == ["row 4, memo"], list(errors)
+    assert errors["row 4, memo"][0].code == "import.cell_too_long"
+
+
+def test_a_huge_unquoted_last_cell_is_named_by_row(session, funds):
+    data = csv_bytes(ROWS_EN[:1]) + ("王秀兰,person,爱力量,1,2026-09-08,bank,," + "y" * 200_000 + "\r\n").encode()
+    errors = refused(session, data)
+    assert list(errors) == ["row 3, memo"], list(errors)
 
 
 # ---------------------------------------------------------------------------------------------- size
