@@ -116,3 +116,22 @@ def test_a_row_in_a_closed_period_is_named_by_row(run, ledger, tmp_path):
                                                                       "孙丽,个人,爱力量,5,2026-09-08,,,"]))
     assert result.exit_code == 1
     assert "row 3, received_on" in result.stderr, result.stderr
+
+
+def test_a_cell_over_128_kb_exits_1_naming_row_and_column(run, ledger, tmp_path):
+    """Was a traceback: _csv.Error: field larger than field limit (131072)."""
+    huge = "王秀兰,个人,爱力量,5,2026-09-12,现金,," + "长" * 140_000
+    result = run("import", "donations", write(tmp_path, "huge.csv", [HEADER_ZH, GOOD[0], huge]))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("error: 1 problem(s) in the file; nothing was recorded")
+    assert lines[1].strip().startswith("row 3, memo: a cell longer than 131072 characters"), lines
+    assert counts(ledger) == {"entries": 0, "donations": 0, "donors": 0, "import_batches": 0}
+
+
+def test_a_file_mixing_encodings_exits_1_naming_the_row(run, ledger, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(("\r\n".join([HEADER_ZH, *GOOD[:2]]) + "\r\n").encode() + (GOOD[2] + "\r\n").encode("gbk"))
+    result = run("import", "donations", str(path))
+    assert result.exit_code == 1 and "row 4" in result.stderr and "encoding" in result.stderr, result.stderr
+    assert counts(ledger)["donations"] == 0

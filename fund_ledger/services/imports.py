@@ -257,9 +257,8 @@ def _read_xlsx(data: bytes) -> tuple[list[str], Iterator[list[object]]]:
                 values = []
                 for c, cell in enumerate(row, start=1):
                     value = getattr(cell, "value", None)
-                    if getattr(cell, "data_type", None) == "f":  # shown as the formula: parse_rows refuses it
-                        value = str(getattr(value, "text", value) or "")
-                        value = value if value.startswith("=") else "=" + value
+                    if getattr(cell, "data_type", None) == "f":  # parse_rows refuses it in a column it reads
+                        value = _Formula(str(getattr(value, "text", value) or ""))
                     if c > limit:
                         if value not in (None, ""):
                             raise ImportErrors(problems=[(r, f"column {c}", Message("import.too_many_columns",
@@ -280,6 +279,10 @@ def _read_xlsx(data: bytes) -> tuple[list[str], Iterator[list[object]]]:
         stream.close()
         raise ImportErrors(problems=[(0, "", "the sheet is empty")])
     return [str(h or "").strip() for h in header], _at_most(stream, MAX_ROWS)
+
+
+class _Formula(str):
+    """An .xlsx cell holding a formula (its text): refused, never evaluated."""
 
 
 def _cell_text(value) -> str:
@@ -344,7 +347,12 @@ def _parse_row(n: int, raw: list[object], where: dict[str, int], today: date, fu
     if not any(cells.values()):
         return  # blank lines at the end of a sheet
     bad = len(problems)
+    formulas = {column for column, i in where.items() if i < len(raw) and isinstance(raw[i], _Formula)}
+    for column in formulas:  # said once, in the words a spreadsheet user knows
+        problems.append((n, column, "formulas are not accepted: paste the values instead"))
     for column, text in cells.items():
+        if column in formulas:
+            continue
         if text[:1] in ("=", "@") or (text[:1] in ("+", "-") and column not in ("amount",)):
             problems.append((n, column, Message("import.formula")))
     # the cells' own form: the schema a gift is loaded with on the page and in the API (cells are text)
@@ -352,7 +360,8 @@ def _parse_row(n: int, raw: list[object], where: dict[str, int], today: date, fu
         row = load_form(ImportRowIn, {c: cells.get(c, "") for c in ROW_CELLS})
     except ValidationError as err:
         for column, messages in err.messages.items():
-            problems.append((n, column, messages[0]))
+            if column not in formulas:
+                problems.append((n, column, messages[0]))
         row = err.valid_data or {}
     kind = KIND_WORDS.get(cells.get("donor_kind", "").lower() or "person")
     if kind is None:

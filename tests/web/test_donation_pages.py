@@ -320,6 +320,29 @@ def test_an_xlsx_list_imports_and_a_formula_in_it_is_refused(app, manager):
     assert count(app, "SELECT count(*) FROM donations") == gifts + 2
 
 
+def test_an_import_with_a_cell_over_128_kb_names_its_row_and_column_not_a_500(app, manager):
+    gifts = count(app, "SELECT count(*) FROM donations")
+    rows = [GOOD_ROWS[0], "周晓燕,个人,GENERAL,200,2026-11-21,微信,," + "备" * 140_000]
+    response = upload(manager, csv_bytes(rows))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "本次没有记录任何捐赠" in page
+    table = re.search(r'<table class="ledger problems">(.*?)</table>', page, re.S).group(1)
+    cells = [tuple(" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))
+             for row in re.findall(r"<tr>(.*?)</tr>", table, re.S) if "<td" in row]
+    assert cells == [("3", "备注 memo", "有单元格超过 131072 个字符：这真的是捐赠清单吗？ a cell longer than 131072 characters: "
+                                       "is this really a list of gifts?")], cells
+    assert count(app, "SELECT count(*) FROM donations") == gifts
+
+
+def test_a_file_mixing_utf8_and_gbk_rows_is_refused_on_the_page(app, manager):
+    gifts = count(app, "SELECT count(*) FROM donations")
+    data = csv_bytes(GOOD_ROWS[:2]) + "吴桂芳,个人,爱力量,1288.50,2026-11-22,现金,,\n".encode("gbk")
+    response = upload(manager, data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "第 4 行与前面各行不是同一种编码" in page, page
+    assert count(app, "SELECT count(*) FROM donations") == gifts
+
+
 def test_an_import_without_a_file_or_with_another_kind_of_file_says_so(manager):
     response = post(manager, "/donations/import")
     assert response.status_code == 400 and "请选择 .csv 或 .xlsx 文件" in response.get_data(as_text=True)
