@@ -104,6 +104,7 @@ CATALOGUE: dict[str, str] = {
     "import.encoding": N_("row %(row)s is neither UTF-8 nor GBK text: save the file as CSV UTF-8"),
     "import.cell_too_long": N_("a cell longer than %(max)s characters: is this really a list of gifts?"),
     "import.csv": N_("not readable as CSV: %(problem)s"),
+    "import.too_many_problems": N_("%(max)s problems up to row %(row)s: the rest of the file was not checked"),
     "import.too_many_columns": N_("a value beyond column %(max)s: only the first %(max)s columns are read; "
                                   "remove what is further right"),
     "period.format": N_("a month (YYYY-MM) or a year (YYYY) from 2000 on"),

@@ -35,6 +35,8 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_COLUMNS = 64
 """An .xlsx row with a value further right than this is refused (the import reads 8 columns)."""
+MAX_PROBLEMS = 1000
+"""Checking stops at this many problems (the first 200 are shown): bounded time and memory for any file."""
 MAX_CELL_CHARS = csv.field_size_limit()
 """The longest CSV cell read (Python's csv module's own limit, 128 Ki characters); a longer one is refused."""
 
@@ -335,6 +337,9 @@ def parse_rows(header: list[str], rows: Iterable[list[object]], today: date,
     try:
         for n, raw in enumerate(rows, start=2):
             _parse_row(n, raw, where, today, funds, closed_periods, earliest, parsed, problems)
+            if len(problems) >= MAX_PROBLEMS:  # a file that is not a list of gifts: stop reading it
+                problems.append((n + 1, "", Message("import.too_many_problems", max=MAX_PROBLEMS, row=n)))
+                return [], problems
     except ImportErrors as err:  # the file itself stopped being readable (a cell too long, too many rows)
         return [], problems + err.problems
     return parsed, problems

@@ -576,3 +576,46 @@ def test_ten_thousand_rows_import_in_one_go(session, funds):
     numbers = session.execute(text("SELECT count(DISTINCT receipt_seq), max(receipt_seq) FROM donations")).one()
     assert tuple(numbers) == (10_000, 10_000)
     assert verify_ledger(session).ok
+
+
+# ---------------------------------------------------------------------------------------------- large sheets
+
+def _sheet_xlsx(rows: int, cols: int) -> bytes:
+    """A streamed-written sheet without a <dimension>: only its cells tell its size (bench/xlsx_cells.py)."""
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from xlsx_cells import write
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/cells.xlsx"
+        write(path, rows, cols)
+        return Path(path).read_bytes()
+
+
+def test_an_xlsx_with_a_value_beyond_the_column_cap_is_refused_at_its_first_row(session, funds):
+    """Was: all 2,000,000 cells of a 60 KiB file read into lists, under the ledger's lock."""
+    errors = refused(session, _sheet_xlsx(1000, 2000), "cells.xlsx")
+    assert list(errors) == ["row 1, column 65"] and errors["row 1, column 65"][0].code == "import.too_many_columns"
+
+
+def test_an_xlsx_longer_than_max_rows_is_refused_while_streaming(session, funds, monkeypatch):
+    from fund_ledger.services import imports
+
+    monkeypatch.setattr(imports, "MAX_ROWS", 50)
+    errors = refused(session, _sheet_xlsx(5000, 8), "cells.xlsx")
+    assert any("more than 50 rows" in m for ms in errors.values() for m in ms), errors
+
+
+def test_checking_stops_after_max_problems(session, funds, monkeypatch):
+    from fund_ledger.services import imports
+
+    monkeypatch.setattr(imports, "MAX_PROBLEMS", 30)
+    rows = [["王秀兰", "robot", "爱力量", "1.001", "2026-09-08", "bank", "", ""]] * 1000
+    with pytest.raises(ImportErrors) as err:
+        imp(session, csv_bytes(rows))
+    problems = err.value.problems
+    assert len(problems) == 31 and problems[-1][2].code == "import.too_many_problems", problems[-3:]
+    assert problems[-1][0] == 17  # 15 rows of 2 problems each: rows 2..16; the rest not read
