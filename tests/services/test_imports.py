@@ -619,3 +619,62 @@ def test_checking_stops_after_max_problems(session, funds, monkeypatch):
     problems = err.value.problems
     assert len(problems) == 31 and problems[-1][2].code == "import.too_many_problems", problems[-3:]
     assert problems[-1][0] == 17  # 15 rows of 2 problems each: rows 2..16; the rest not read
+
+
+# ---------------------------------------------------------------------------------------------- the ledger stays open
+
+def test_a_gift_posted_while_an_import_is_checked_does_not_wait_for_the_import(engine, monkeypatch):
+    """Issue 11: the import held the ledger's write lock for its whole run (parsing and checking too), so a
+    single gift posted meanwhile waited for all of it, or timed out. Now the file is checked outside the lock
+    (``prepare_import`` in a read session) and the lock is taken for the writes alone: a gift posted while
+    the import checks its rows is recorded before the import writes anything. The import is held inside its
+    checking until the gift is done (or 60 s have passed), so the test asserts the order, not a duration."""
+    from fund_ledger.services import imports
+
+    with write_session(engine) as s, s.begin():
+        make_fund(s)
+        make_fund(s, code="TONGMENG", name="童梦童行", purpose="暑期课堂")
+        donor = svc.create_donor(s, MANAGER, name="孙丽", kind="person")
+    checking, gift_done = threading.Event(), threading.Event()
+    real = imports.parse_rows
+
+    def slow_parse(*args, **kwargs):
+        checking.set()
+        gift_done.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "parse_rows", slow_parse)
+    rows = [[f"捐赠人{i % 50}", "person", ("AILILIANG", "TONGMENG", "GENERAL")[i % 3], f"{1 + i}.00",
+             f"2026-10-{1 + i % 28:02d}", "bank", f"R{i}", ""] for i in range(500)]
+    outcome: dict = {}
+
+    def run_import():
+        try:
+            outcome["result"] = imports.import_file(engine, MANAGER, csv_bytes(rows), "gifts.csv", today=TODAY)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertions below
+            outcome["error"] = exc
+
+    def post_gift():
+        with write_session(engine) as s, s.begin():
+            outcome["gift"] = svc.record_donation(s, MANAGER, svc.Gift(
+                donor_id=donor.id, fund="GENERAL", amount=8_00, received_on=date(2026, 11, 2), channel="cash"),
+                today=TODAY).entry_id
+
+    importer = threading.Thread(target=run_import)
+    importer.start()
+    try:
+        assert checking.wait(60), "the import never started checking"
+        gift = threading.Thread(target=post_gift)
+        gift.start()
+        gift.join(45)
+        assert not gift.is_alive() and "gift" in outcome, "the gift waited for the import"
+    finally:
+        gift_done.set()
+        importer.join(120)
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["result"].rows == 500
+    with write_session(engine) as s, s.begin():
+        first_imported = s.scalar(text("SELECT min(entry_id) FROM donations WHERE import_batch_id IS NOT NULL"))
+        assert outcome["gift"] < first_imported  # the gift went in first, while the import was checking
+        assert counts(s)["donations"] == 501
+        assert verify_ledger(s).ok
