@@ -509,5 +509,5 @@ def _record(session: Session, actor: Actor, parsed: list[_Row], digest: str, fil
     session.flush()
     gifts = [Gift(donor_id=known[(r.donor, r.kind)].id, fund=r.fund, amount=r.amount,
                   received_on=r.received_on, channel=r.channel, reference=r.reference, memo=r.memo) for r in parsed]
-    record_donations(session, actor, gifts, today=today, import_batch_id=batch.id)
+    record_donations(session, actor, gifts, today=today, import_batch_id=batch.id, objects=False)
     return batch, new
