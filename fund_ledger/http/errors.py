@@ -66,10 +66,10 @@ def words(text) -> Markup | str:
     """A message in the page's language: Chinese with the English small beside it, or the English alone."""
     from flask_babel import gettext
 
-    from .i18n import bi, language
+    from .i18n import both, language
 
     en = render(text, "en")
-    return bi(render(text, "zh", gettext), en) if language() == "zh" else en
+    return both(render(text, "zh", gettext), en) if language() == "zh" else en
 
 
 def placed(field: str, text) -> Markup:

@@ -97,7 +97,7 @@ def init_i18n(app: Flask) -> None:
     babel.init_app(app, default_locale=LOCALES[DEFAULT], locale_selector=_select_locale)
     # First, so that a page the access check redirects (to /login) still remembers the choice.
     app.before_request_funcs.setdefault(None, []).insert(0, _remember_choice)
-    app.jinja_env.globals.update(t=t, bi=bi, pbi=pbi, both=both, localized=localized, language=language,
+    app.jinja_env.globals.update(bi=bi, pbi=pbi, both=both, localized=localized, language=language,
                                  html_lang=html_lang, language_url=language_url)
 
 
@@ -151,13 +151,9 @@ def _format(text: str, values: dict) -> Markup:
     return Markup(text) % {k: escape(v) for k, v in values.items()}
 
 
-def bi(text: str, *legacy: str, **values) -> Markup:
+def bi(text: str, **values) -> Markup:
     """The msgid ``text`` translated, with the English small beside it on a Chinese page; on an English
-    page the English alone. ``values`` fill gettext's named parameters (``%(name)s``).
-
-    ``bi(zh, en)`` (two texts, the scheme before the catalogues) still works for files not yet converted."""
-    if legacy:
-        return both(text, legacy[0])
+    page the English alone. ``values`` fill gettext's named parameters (``%(name)s``)."""
     return _both(gettext(text), text, values)
 
 
@@ -192,12 +188,6 @@ def NP_(context: str, text: str) -> str:
 def localized(zh: str | None, en: str | None) -> str:
     """One of two texts kept in the data (an account's name and name_en): the English one on an English page."""
     return (en or zh or "") if language() == "en" else (zh or en or "")
-
-
-def t(zh: str, en: str) -> str:
-    """The text for the current language: the scheme before the catalogues, kept for files not yet converted
-    (use ``gettext`` for words, :func:`localized` for data)."""
-    return en if language() == "en" else zh
 
 
 def language_url(code: str) -> str:

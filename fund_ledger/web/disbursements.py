@@ -12,14 +12,14 @@ import json
 import uuid
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, pgettext
 from sqlalchemy import select
 
 from ..http.downloads import attachment_response
 from ..http.db import db_session
 from ..db import models as m
 from ..db import repository as repo
-from ..ledger.disbursements import APPROVED, PAID, STATUS_NAMES_ZH, SUBMITTED
+from ..ledger.disbursements import APPROVED, PAID, SUBMITTED
 from ..ledger.money import format_yuan
 from ..http.security import access, current_actor
 from ..services import attachments as att
@@ -28,21 +28,27 @@ from ..services import programmes, tracing
 from ..services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from ..services.idempotency import request_fingerprint, run_once
 from ..clock import local_today
-from ..http.i18n import t
+from ..http.i18n import NP_, N_
 from . import ACTIVE, bp
 from ..schemas import disbursements as forms
 from .donations import _open_funds, _refused_here, loaded
 from .people import MAX_ID, _int_or_none, _notice
 
 READERS = ("grantee", "manager", "auditor")
-STATUS_NAMES_EN = {"submitted": "Submitted", "approved": "Approved", "rejected": "Rejected",
-                   "cancelled": "Cancelled", "paid": "Paid", "acknowledged": "Received"}
-ACTION_NAMES = {"submit": ("提交申请", "submitted"), "approve": ("批准", "approved"), "reject": ("驳回", "rejected"),
-                "cancel": ("撤销", "cancelled"), "pay": ("拨付", "paid"), "acknowledge": ("确认到账", "acknowledged"),
-                "report": ("提交使用报告", "use report submitted"), "report_received": ("使用报告已收悉", "use report received"),
-                "report_sent_back": ("使用报告退回修改", "use report sent back")}
-REPORT_STATUS = {"submitted": ("待审阅", "waiting for review"), "received": ("已收悉", "received"),
-                 "sent_back": ("已退回修改", "sent back")}
+STATUS_NAMES = {"submitted": NP_("request status", "Submitted"), "approved": NP_("request status", "Approved"),
+                "rejected": NP_("request status", "Rejected"), "cancelled": NP_("request status", "Cancelled"),
+                "paid": NP_("request status", "Paid"), "acknowledged": NP_("request status", "Received")}
+"""A request's status -> its name (msgids in the context ``request status``; the Chinese is in the catalogue)."""
+ACTION_NAMES = {"submit": NP_("timeline", "submitted"), "approve": NP_("timeline", "approved"),
+                "reject": NP_("timeline", "rejected"), "cancel": NP_("timeline", "cancelled"),
+                "pay": NP_("timeline", "paid"), "acknowledge": NP_("timeline", "acknowledged"),
+                "report": NP_("timeline", "use report submitted"),
+                "report_received": NP_("timeline", "use report received"),
+                "report_sent_back": NP_("timeline", "use report sent back")}
+"""A step in a request's timeline -> its name (context ``timeline``: the audit log names its actions apart)."""
+REPORT_STATUS = {"submitted": NP_("use report status", "waiting for review"),
+                 "received": NP_("use report status", "received"),
+                 "sent_back": NP_("use report status", "sent back")}
 
 ACTIVE.update({"web.disbursements": ("web.disbursement_detail", "web.new_disbursement", "web.approve_disbursement",
                                      "web.reject_disbursement", "web.cancel_disbursement", "web.pay_disbursement",
@@ -53,19 +59,17 @@ ACTIVE.update({"web.disbursements": ("web.disbursement_detail", "web.new_disburs
 
 @bp.app_template_global()
 def report_status_name(status: str) -> str:
-    zh, en = REPORT_STATUS.get(status, (status, status))
-    return t(zh, en)
+    return pgettext("use report status", REPORT_STATUS[status]) if status in REPORT_STATUS else status
 
 
 @bp.app_template_global()
 def status_name(status: str) -> str:
-    return t(STATUS_NAMES_ZH.get(status, status), STATUS_NAMES_EN.get(status, status))
+    return pgettext("request status", STATUS_NAMES[status]) if status in STATUS_NAMES else status
 
 
 @bp.app_template_global()
 def action_name(action: str) -> str:
-    zh, en = ACTION_NAMES.get(action, (action, action))
-    return t(zh, en)
+    return pgettext("timeline", ACTION_NAMES[action]) if action in ACTION_NAMES else action
 
 
 def _get(db, disbursement_id: int) -> m.Disbursement:
@@ -91,7 +95,7 @@ def disbursements():
     actor = current_actor()
     orgs, funds = _names(db)
     args = request.args
-    status = args.get("status") if args.get("status") in STATUS_NAMES_ZH else None
+    status = args.get("status") if args.get("status") in STATUS_NAMES else None
     org_id = _int_or_none(args.get("organisation_id"))
     fund = next((f for f in funds.values() if str(f.id) == args.get("fund_id", "")), None)
     programme_id = _int_or_none(args.get("programme_id"))
@@ -156,8 +160,7 @@ def new_disbursement():
         new_key = str(uuid.uuid4()) if isinstance(err, Conflict) or key is None else key
         return _form_page(db, form=form, key=new_key, status=err.status, **_refused_here(err))
     db.commit()
-    _notice(f"已提交拨款申请 #{answer['id']}：{format_yuan(answer['amount'])}",
-            f"Request #{answer['id']} submitted: {format_yuan(answer['amount'])}")
+    _notice("Request #%(id)s submitted: %(amount)s", id=answer["id"], amount=format_yuan(answer["amount"]))
     return redirect(url_for("web.disbursement_detail", disbursement_id=answer["id"]))
 
 
@@ -192,8 +195,9 @@ def disbursement_detail(disbursement_id: int):
     return _detail_page(db, _get(db, disbursement_id))
 
 
-def _step(disbursement_id: int, action: str, fields: tuple[str, ...], do, zh: str, en: str):
-    """Run one step on a request through ``run_once``; on refusal show the request with the message."""
+def _step(disbursement_id: int, action: str, fields: tuple[str, ...], do, notice: str):
+    """Run one step on a request through ``run_once``; on refusal show the request with the message. On
+    success the ``notice`` (a msgid with ``%(id)s``, the request's number) follows to the next page."""
     db = db_session()
     row = _get(db, disbursement_id)
     actor = current_actor()
@@ -212,7 +216,7 @@ def _step(disbursement_id: int, action: str, fields: tuple[str, ...], do, zh: st
         row = _get(db, disbursement_id)
         return _detail_page(db, row, action=action, form=form, status=err.status, **refused)
     db.commit()
-    _notice(zh, en)
+    _notice(notice, id=disbursement_id)
     target = request.form.get("back") == "queue" and actor.role == "manager"
     return redirect(url_for("web.disbursements") if target else
                     url_for("web.disbursement_detail", disbursement_id=disbursement_id))
@@ -222,7 +226,7 @@ def _step(disbursement_id: int, action: str, fields: tuple[str, ...], do, zh: st
 @access("manager")
 def approve_disbursement(disbursement_id: int):
     return _step(disbursement_id, "approve", (), lambda db, a, i, f: svc.approve(db, a, i),
-                 f"已批准拨款申请 #{disbursement_id}", f"Request #{disbursement_id} approved")
+                 N_("Request #%(id)s approved"))
 
 
 @bp.post("/disbursements/<int:disbursement_id>/reject")
@@ -230,7 +234,7 @@ def approve_disbursement(disbursement_id: int):
 def reject_disbursement(disbursement_id: int):
     return _step(disbursement_id, "reject", ("reason",),
                  lambda db, a, i, f: svc.reject(db, a, i, loaded(forms.ReasonIn, f, "rejection")["reason"]),
-                 f"已驳回拨款申请 #{disbursement_id}", f"Request #{disbursement_id} rejected")
+                 N_("Request #%(id)s rejected"))
 
 
 @bp.post("/disbursements/<int:disbursement_id>/cancel")
@@ -238,7 +242,7 @@ def reject_disbursement(disbursement_id: int):
 def cancel_disbursement(disbursement_id: int):
     return _step(disbursement_id, "cancel", ("reason",),
                  lambda db, a, i, f: svc.cancel(db, a, i, loaded(forms.CancelIn, f, "cancellation")["reason"]),
-                 f"已撤销拨款申请 #{disbursement_id}", f"Request #{disbursement_id} cancelled")
+                 N_("Request #%(id)s cancelled"))
 
 
 @bp.post("/disbursements/<int:disbursement_id>/pay")
@@ -247,7 +251,7 @@ def pay_disbursement(disbursement_id: int):
     def do(db, actor, ident, form):
         return svc.pay(db, actor, ident, **loaded(forms.PayIn, form, "payment"))
     return _step(disbursement_id, "pay", ("paid_on", "reference"), do,
-                 f"已拨付 #{disbursement_id}，记账凭证已生成", f"Request #{disbursement_id} paid and posted")
+                 N_("Request #%(id)s paid and posted"))
 
 
 @bp.post("/disbursements/<int:disbursement_id>/acknowledge")
@@ -256,7 +260,7 @@ def acknowledge_disbursement(disbursement_id: int):
     def do(db, actor, ident, form):
         return svc.acknowledge(db, actor, ident, **loaded(forms.AcknowledgeIn, form, "acknowledgement"))
     return _step(disbursement_id, "acknowledge", ("received_on",), do,
-                 f"已确认 #{disbursement_id} 到账", f"Receipt of #{disbursement_id} acknowledged")
+                 N_("Receipt of #%(id)s acknowledged"))
 
 
 # --- attachments and the use report --------------------------------------------------------------------
@@ -264,7 +268,7 @@ def acknowledge_disbursement(disbursement_id: int):
 def _file_refused(upload, err: InvalidInput) -> InvalidInput:
     """The refusal of one uploaded file, named, in the page's language, beside the form's file field."""
     name = att.clean_filename(upload.filename) or "?"
-    return InvalidInput(err.detail, {"files": [t(f"{name}：{gettext(x)}", f"{name}: {x}")
+    return InvalidInput(err.detail, {"files": [gettext("%(file)s: %(problem)s", file=name, problem=gettext(x))
                                                for x in err.errors.get("file", [err.detail])]})
 
 
@@ -287,10 +291,10 @@ def _files_step(disbursement_id: int, action: str, report_id: int | None = None)
 def add_attachment(disbursement_id: int):
     def do(db, actor, ident, form):
         if not any(f and f.filename for f in request.files.getlist("files")):
-            raise InvalidInput("choose a file", {"files": [t("请选择文件", "choose a file")]})
+            raise InvalidInput("choose a file", {"files": [gettext("choose a file")]})
         _files_step(ident, "attach")
         return db.get(m.Disbursement, ident)
-    return _step(disbursement_id, "attach", (), do, "附件已上传", "Attachment uploaded")
+    return _step(disbursement_id, "attach", (), do, N_("Attachment uploaded"))
 
 
 @bp.get("/disbursements/<int:disbursement_id>/attachments/<int:attachment_id>")
@@ -314,7 +318,7 @@ def submit_use_report(disbursement_id: int):
         _files_step(ident, "report", report.id)
         return db.get(m.Disbursement, ident)
     return _step(disbursement_id, "report", ("spent", "returned", "narrative", "lines"), do,
-                 "使用报告已提交", "Use report submitted")
+                 N_("Use report submitted"))
 
 
 @bp.post("/disbursements/<int:disbursement_id>/report/receive")
@@ -324,7 +328,7 @@ def receive_use_report(disbursement_id: int):
         svc.receive_report(db, actor, ident, **loaded(forms.ReceiveReportIn, form, "decision"))
         return db.get(m.Disbursement, ident)
     return _step(disbursement_id, "receive_report", ("note", "returned_on", "return_reference"), do,
-                 "使用报告已收悉", "Use report received")
+                 N_("Use report received"))
 
 
 @bp.post("/disbursements/<int:disbursement_id>/report/send-back")
@@ -334,7 +338,7 @@ def send_back_use_report(disbursement_id: int):
         svc.send_back_report(db, actor, ident, loaded(forms.ReasonIn, form, "reason")["reason"])
         return db.get(m.Disbursement, ident)
     return _step(disbursement_id, "send_back_report", ("reason",), do,
-                 "使用报告已退回修改", "Use report sent back")
+                 N_("Use report sent back"))
 
 
 # --- tracing --------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import re
 import uuid
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext, pgettext
 from markupsafe import Markup
 from sqlalchemy import or_, select
 
@@ -25,11 +26,10 @@ from ..schemas.messages import Message
 from ..db.engine import read_session
 from ..http.db import db_session, engine
 from ..db import models as m
-from ..http.i18n import bi, language, t
+from ..http.i18n import N_, NP_, bi, both, language
 from ..ledger.money import MoneyError, format_yuan, parse_amount
 from ..reports.receipts import (
-    CHANNEL_NAMES_EN, VERIFY_PATH, capital_words, donor_gifts, donor_statement_pdf, gift_facts, grouped_code,
-    receipt_pdf,
+    VERIFY_PATH, capital_words, donor_gifts, donor_statement_pdf, gift_facts, grouped_code, receipt_pdf,
 )
 from ..http.security import PUBLIC, access, current_actor
 from ..services import donations as svc
@@ -45,7 +45,12 @@ from .people import MAX_ID, _int_or_none, _notice, _refused, message
 PER_PAGE = 50
 DONOR_CHOICES = 200
 """Donors offered in a form's list at once; the search above the list narrows it."""
-KIND_NAMES_EN = {"person": "Person", "organisation": "Organisation"}
+KIND_NAMES = {"person": NP_("donor kind", "Person"), "organisation": NP_("donor kind", "Organisation")}
+"""A donor's kind -> its name on the pages (msgids in the context ``donor kind``; the Chinese is in the catalogue)."""
+CHANNEL_NAMES = {"bank": NP_("channel", "Bank transfer"), "cash": NP_("channel", "Cash"),
+                 "wechat": NP_("channel", "WeChat Pay"), "alipay": NP_("channel", "Alipay"),
+                 "other": NP_("channel", "Other")}
+"""How a gift came -> its name on the pages (context ``channel``; the PDFs keep ``services.donations.CHANNEL_NAMES``)."""
 
 ACTIVE.update({
     "web.donors": ("web.donor_detail", "web.add_donor"),
@@ -55,13 +60,15 @@ ACTIVE.update({
     "web.funds": ("web.new_fund",),
 })
 
-DYNAMIC_MESSAGES_ZH = [
+DYNAMIC_MESSAGES = [
     # The few service messages that carry a value and have no code yet (NotFound and Conflict details):
-    # (pattern, Chinese with the same groups). Coded messages (schemas/messages.py) need none of this.
-    (re.compile(r"^no fund '?(.*?)'?$"), "没有基金“{0}”"),
-    (re.compile(r"^no donor (.*)$"), "没有编号为 {0} 的捐赠人"),
-    (re.compile(r"^no pledge (.*)$"), "没有编号为 {0} 的认捐"),
-    (re.compile(r"^a fund with code (.*) or name (.*) already exists$"), "代码 {0} 或名称 {1} 的基金已存在"),
+    # (pattern, the msgid whose parameters are the pattern's named groups). Coded messages
+    # (schemas/messages.py) need none of this.
+    (re.compile(r"^no fund '?(?P<fund>.*?)'?$"), N_("no fund %(fund)s")),
+    (re.compile(r"^no donor (?P<id>.*)$"), N_("no donor %(id)s")),
+    (re.compile(r"^no pledge (?P<id>.*)$"), N_("no pledge %(id)s")),
+    (re.compile(r"^a fund with code (?P<code>.*) or name (?P<name>.*) already exists$"),
+     N_("a fund with code %(code)s or name %(name)s already exists")),
 ]
 
 DONATION_FIELDS = ("donor_id", "fund_id", "amount", "received_on", "channel", "reference", "memo", "anonymous",
@@ -92,10 +99,10 @@ def problem_text(text: str) -> Markup | str:
         return words(text)
     if language() != "zh" or isinstance(text, Markup):
         return text if isinstance(text, Markup) else message(text)
-    for pattern, zh in DYNAMIC_MESSAGES_ZH:
+    for pattern, msgid in DYNAMIC_MESSAGES:
         found = pattern.match(text)
-        if found:
-            return bi(zh.format(*found.groups()), text)
+        if found:  # the service's own words stay beside the Chinese (quotes and all)
+            return both(gettext(msgid, **found.groupdict()), text)
     return message(text)
 
 
@@ -121,12 +128,12 @@ def _refused_here(err: ServiceError, fields: tuple[str, ...] | None = None,
 
 @bp.app_template_global()
 def channel_name(channel: str) -> str:
-    return t(svc.CHANNEL_NAMES.get(channel, channel), CHANNEL_NAMES_EN.get(channel, channel))
+    return pgettext("channel", CHANNEL_NAMES[channel]) if channel in CHANNEL_NAMES else channel
 
 
 @bp.app_template_global()
 def kind_name(kind: str) -> str:
-    return t(svc.KINDS.get(kind, kind), KIND_NAMES_EN.get(kind, kind))
+    return pgettext("donor kind", KIND_NAMES[kind]) if kind in KIND_NAMES else kind
 
 
 @bp.app_template_filter("yuan")
@@ -205,7 +212,7 @@ def _donors_page(db, *, form=None, error=None, errors=None, unplaced=None, statu
     return render_template("web/donations/donors.html", donors=[s.donor for s in found.items],
                            totals={s.donor.id: (s.gifts, s.total) for s in found.items}, q=q, page=found.page,
                            total=found.total, per_page=found.per_page, form=form or {}, error=error,
-                           errors=errors or {}, kinds=svc.KINDS), status
+                           errors=errors or {}, kinds=KIND_NAMES), status
 
 
 @bp.get("/donors")
@@ -224,7 +231,7 @@ def add_donor():
     except ServiceError as err:
         return _donors_page(db, form=form, status=err.status, **_refused_here(err))
     db.commit()
-    _notice(f"已添加捐赠人 {donor.name}", f"Donor {donor.name} added")
+    _notice("Donor %(name)s added", name=donor.name)
     return redirect(url_for("web.donor_detail", donor_id=donor.id))
 
 
@@ -286,7 +293,7 @@ def _donation_form_page(db, *, form, key: str, error=None, errors=None, unplaced
     return render_template("web/donations/donation_form.html", form=form, key=key, error=error, errors=errors or {},
                            unplaced=unplaced,
                            donors=_donor_choices(db, donor_q, chosen), donor_q=donor_q, funds=_open_funds(db),
-                           channels=svc.CHANNEL_NAMES, pledges=open_pledges, pledge_donors=donor_names,
+                           channels=CHANNEL_NAMES, pledges=open_pledges, pledge_donors=donor_names,
                            fund_names={f.code: f.name for f in db.scalars(select(m.Fund))},
                            today=local_today(), typed_amount=typed_amount), status
 
@@ -329,10 +336,13 @@ def new_donation():
     if recorded:
         d = recorded[0]
         number = svc.receipt_number(d.receipt_year, d.receipt_seq)
-        _notice(f"已记录捐赠 {number}：{format_yuan(d.amount)}（{capital_words(d.amount)}）",
-                f"Gift {number} recorded: {format_yuan(d.amount)}")
+        # A Chinese page gives the amount in words too (大写); a translation cannot add a value its msgid lacks.
+        amount = format_yuan(d.amount)
+        if language() == "zh":
+            amount = f"{amount}（{capital_words(d.amount)}）"
+        _notice("Gift %(number)s recorded: %(amount)s", number=number, amount=amount)
     else:
-        _notice("这张表单已经提交过：捐赠只记录了一次", "This form was already sent: the gift was recorded once")
+        _notice("This form was already sent: the gift was recorded once")
     return redirect(url_for("web.donation_detail", donation_id=answer["id"]))
 
 
@@ -387,7 +397,7 @@ def refund_donation(donation_id: int):
             form = {**form, "idempotency_key": ""}
         return _donation_page(db, donation_id, form=form, action="refund", status=err.status, **refused)
     db.commit()
-    _notice(f"已以冲销分录 {answer['entry']} 退回这笔捐赠", f"Refunded by reversing entry {answer['entry']}")
+    _notice("Refunded by reversing entry %(entry)s", entry=answer["entry"])
     return redirect(url_for("web.donation_detail", donation_id=donation_id))
 
 
@@ -404,8 +414,7 @@ def official_receipt(donation_id: int):
         refused = _refused_here(err, ("number",), {"official_receipt_number": "number"})
         return _donation_page(db, donation_id, form=form, action="official", status=err.status, **refused)
     db.commit()
-    _notice(f"已登记公益事业捐赠票据号 {donation.official_receipt_number}",
-            f"Official receipt number {donation.official_receipt_number} recorded")
+    _notice("Official receipt number %(number)s recorded", number=donation.official_receipt_number)
     return redirect(url_for("web.donation_detail", donation_id=donation_id))
 
 
@@ -440,19 +449,14 @@ def import_donations_page():
         else:
             if result.already_imported:
                 db.rollback()
-                flash(bi(f"这个文件已经导入过（第 {result.batch_id} 批，{result.rows} 笔，合计 {format_yuan(result.total)}），"
-                         "本次没有记录任何捐赠",
-                         f"This file was already imported (batch {result.batch_id}, {result.rows} gifts, "
-                         f"{format_yuan(result.total)}): nothing new was recorded")
-                      if language() == "zh" else
-                      f"This file was already imported (batch {result.batch_id}, {result.rows} gifts, "
-                      f"{format_yuan(result.total)}): nothing new was recorded", "info")
+                flash(bi("This file was already imported (batch %(batch)s, %(rows)s gifts, %(total)s): nothing new "
+                         "was recorded", batch=result.batch_id, rows=result.rows, total=format_yuan(result.total)),
+                      "info")
             else:
                 db.commit()
-                _notice(f"已导入 {result.rows} 笔捐赠，合计 {format_yuan(result.total)}，新增捐赠人 {result.new_donors} 位"
-                        f"（第 {result.batch_id} 批，{result.encoding}）",
-                        f"Imported {result.rows} gifts, {format_yuan(result.total)} in all, {result.new_donors} new "
-                        f"donors (batch {result.batch_id}, {result.encoding})")
+                _notice("Imported %(rows)s gifts, %(total)s in all, %(new_donors)s new donors (batch %(batch)s, "
+                        "%(encoding)s)", rows=result.rows, total=format_yuan(result.total),
+                        new_donors=result.new_donors, batch=result.batch_id, encoding=result.encoding)
             return redirect(url_for("web.donations", batch=result.batch_id))
     batches = list(db.scalars(select(m.ImportBatch).order_by(m.ImportBatch.id.desc()).limit(10)))
     return render_template("web/donations/import.html", batches=batches, columns=COLUMNS,
@@ -508,8 +512,8 @@ def add_pledge():
         return _pledges_page(db, form=form, status=err.status, **_refused_here(err))
     db.commit()
     total = sum(a for _, a in instalments)
-    _notice(f"已登记认捐 #{pledge.id}：{len(instalments)} 期，合计 {format_yuan(total)}",
-            f"Pledge #{pledge.id} recorded: {len(instalments)} instalments, {format_yuan(total)} in all")
+    _notice("Pledge #%(id)s recorded: %(count)s instalments, %(total)s in all", id=pledge.id,
+            count=len(instalments), total=format_yuan(total))
     return redirect(url_for("web.pledges"))
 
 
@@ -528,7 +532,7 @@ def new_fund():
             context, status = {**_refused_here(err), "form": form}, err.status
         else:
             db.commit()
-            _notice(f"已设立基金 {fund.name}（{fund.code}）", f"Fund {fund.name} ({fund.code}) set up")
+            _notice("Fund %(name)s (%(code)s) set up", name=fund.name, code=fund.code)
             return redirect(url_for("web.funds"))
     return render_template("web/donations/fund_form.html", **context), status
 

@@ -157,19 +157,12 @@ def entry_code(code) -> str:
     return pgettext("entry code", ENTRY_CODES[code])
 
 
-MESSAGES_ZH: dict[str, str] = {}
-"""What a page not yet converted to the catalogue translates itself (web/donations.py, web/grants.py fill it);
-everything else a service says is a msgid of the catalogue."""
-
-
 def message(text: str) -> Markup | str:
     """A service's message in the page's language: the catalogue's Chinese with the English beside it."""
     if isinstance(text, Markup):
         return text
     zh = gettext(text)
-    if zh == text:
-        zh = MESSAGES_ZH.get(text)
-    return Markup("{} <small>{}</small>").format(zh, text) if zh and language() == "zh" else text
+    return Markup("{} <small>{}</small>").format(zh, text) if zh != text and language() == "zh" else text
 
 
 def field_errors(errors: dict | None, name: str) -> Markup:

@@ -25,7 +25,7 @@ from ..services.audit import audit_page
 from ..services.actor import ROLES
 from ..services.errors import InvalidInput, NotFound, ServiceError
 from . import bp
-from .filters import MESSAGES_ZH, message  # noqa: F401  (web/donations.py and web/grants.py take them from here)
+from .filters import message  # noqa: F401  (web/donations.py takes it from here)
 
 YEAR_MESSAGE = "a year from 1000 to 9998"
 
@@ -55,10 +55,10 @@ def _refused(err: ServiceError) -> dict:
     return {"error": err.detail, "errors": err.errors}
 
 
-def _notice(text: str, *legacy: str, **values) -> None:
+def _notice(text: str, **values) -> None:
     """A short notice for the next page: the msgid ``text`` with gettext's named ``values``, shown as
-    :func:`~fund_ledger.http.i18n.bi` shows it (``_notice(zh, en)``: a page not yet converted)."""
-    flash(bi(text, *legacy, **values), "ok")
+    :func:`~fund_ledger.http.i18n.bi` shows it."""
+    flash(bi(text, **values), "ok")
 
 
 def _relogin_if_self(user: m.User) -> None:

@@ -92,3 +92,49 @@ def test_the_service_messages_the_catalogue_names_are_the_services_words(chinese
     # web/people.py lists these as literals, for the extraction; the service builds them from its limits
     for text in (f"at least {users.MIN_PASSWORD} characters", f"at most {users.MAX_PASSWORD} characters"):
         assert chinese.get(text) is not None and chinese.get(text).string, text
+
+
+# The scheme before the catalogues: a call with the Chinese and the English side by side (t("中文", "English"),
+# bi("中文", "English"), _notice(f"已…", f"…")), or a table of such pairs. pbi("context", "text") is not one.
+TWO_TEXTS = re.compile(r"""(?<![\w.])(?:t|bi|_notice)\(\s*f?(["'])(?:(?!\1).)*\1\s*,\s*f?["']""")
+PAIR = re.compile(r"""(["'])[^"'\n]*[\u3400-\u9fff][^"'\n]*\1\s*,\s*f?["']|"""
+                  r"""(["'])[^"'\n]*[A-Za-z]{3}[^"'\n]*\2\s*,\s*f?(["'])[^"'\n]*[\u3400-\u9fff][^"'\n]*\3""")
+
+
+def _pages_sources():
+    yield from sorted((PROJECT_ROOT / "templates" / "web").rglob("*.html"))
+    yield from sorted((PROJECT_ROOT / "fund_ledger" / "web").rglob("*.py"))
+
+
+def test_no_page_writes_its_chinese_beside_its_english():
+    found = []
+    for path in _pages_sources():
+        text = path.read_text(encoding="utf-8")
+        for pattern in (TWO_TEXTS, PAIR):
+            for m in pattern.finditer(text):
+                line = text.count("\n", 0, m.start()) + 1
+                found.append(f"{path.relative_to(PROJECT_ROOT)}:{line}: {m.group(0)[:80]!r}")
+    assert not found, "texts are msgids (English) with their Chinese in the catalogue:\n" + "\n".join(found)
+
+
+def test_the_web_modules_keep_no_chinese_of_their_own():
+    # A Chinese string in fund_ledger/web (other than in documentation) is a translation kept beside the catalogue.
+    import ast
+
+    found = []
+    for path in sorted((PROJECT_ROOT / "fund_ledger" / "web").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs
+                    and re.search(r"[\u3400-\u9fff]", node.value)):
+                found.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}: {node.value[:60]!r}")
+    assert not found, "\n".join(found)
+
+
+def test_the_old_two_text_helpers_are_gone():
+    from fund_ledger.http import i18n
+
+    assert not hasattr(i18n, "t")
+    with pytest.raises(TypeError):
+        i18n.bi("中文", "English")  # noqa: the two-text form is no more
