@@ -73,9 +73,22 @@ def local_today() -> date:
     return local_now().date()
 
 
-def utc_stamp() -> str:
-    """This instant as the text the database stores (``2026-11-27T01:02:03.456789Z``)."""
-    return now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+"""How the database keeps a moment: ISO 8601 in UTC with microseconds, so that text order is time order."""
+
+
+def utc_stamp(moment: datetime | None = None) -> str:
+    """``moment`` (default: this instant) as the text the database stores (``2026-11-27T01:02:03.456789Z``);
+    an aware moment is converted to UTC, a naive one is taken as UTC."""
+    moment = now() if moment is None else moment
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime(STAMP_FORMAT)
+
+
+def from_stamp(text: str) -> datetime:
+    """A stored stamp back as an aware UTC datetime."""
+    return datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=UTC)
 
 
 def current() -> Clock:

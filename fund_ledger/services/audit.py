@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..db import models as m
 from ..db.engine import write_session
 from ..db.repository import utc_now_text
@@ -96,11 +96,7 @@ def audit_filters(q, args: dict):
     return q
 
 
-def _utc_text(moment: datetime) -> str:
-    """The log keeps UTC as text; a time with an offset is converted, a naive one is taken as UTC."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+_utc_text = clock.utc_stamp  # the log keeps UTC as text, as every table does
 
 
 def audit_page(session: Session, args: dict) -> dict:

@@ -36,8 +36,7 @@ UNFINISHED_PER_USER = 3
 """Jobs one user may have queued or running; one more is refused (429) until one is done."""
 
 
-def _stamp(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+_stamp = clock.utc_stamp
 
 
 def _canonical(arguments: dict[str, Any]) -> str:

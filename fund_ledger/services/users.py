@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -228,12 +228,11 @@ def _lock_for(failures: int, free: int) -> timedelta:
 def _wait_seconds(count: int, newest: str | None, free: int) -> int:
     if count < free or newest is None:
         return 0
-    last = datetime.strptime(newest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    last = clock.from_stamp(newest)
     return max(int((last + _lock_for(count, free) - clock.now()).total_seconds()) + 1, 0)
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+_stamp = clock.utc_stamp
 
 
 _LOCK_STEPS = 6
@@ -344,7 +343,7 @@ def _token_hash(token: str) -> str:
 
 def issue_token(session: Session, user: m.User, address: str | None = None) -> IssuedToken:
     token = secrets.token_urlsafe(32)
-    expires = (clock.now() + TOKEN_LIFETIME).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    expires = clock.utc_stamp(clock.now() + TOKEN_LIFETIME)
     session.add(m.ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=utc_now_text(),
                            expires_at=expires))
     session.flush()

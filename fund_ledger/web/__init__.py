@@ -15,7 +15,7 @@ from ..db import repository as repo
 from ..ledger.entries import format_number
 from ..reports.journal import journal_page
 from ..reports.trial_balance import build_trial_balance
-from ..services import audit, users
+from ..services import users
 from ..services.errors import NotFound, ServiceError
 from ..services.ledger import find_entry
 from ..http.security import SessionUser
