@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from fund_ledger.cli import main
 from fund_ledger.db.engine import create_db_engine, write_session
@@ -28,16 +28,15 @@ def empty_url(db_url, tmp_path, request):
     if db_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
         return
-    from tests.conftest import PG_URL, _pg_url
+    from tests.conftest import _pg_url
 
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    admin = request.getfixturevalue("pg_admin")  # the suite's maintenance connection
     name = f"fl_restore_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     yield _pg_url(name)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _chain(url: str) -> list[tuple]:
@@ -115,8 +114,7 @@ def test_a_backup_of_a_tampered_ledger_is_refused_naming_the_entry(demo_db, engi
         assert inspect(target).get_table_names() == []  # left as empty as it was found
     finally:
         target.dispose()
-    # and a good backup can still be restored into it afterwards
-    assert _run(demo_db, monkeypatch, "verify").exit_code == 1
+    assert _run(demo_db, monkeypatch, "verify").exit_code == 1  # the source is as tampered as it was
 
 
 def test_restore_refuses_a_database_that_is_not_empty(demo_db, tmp_path, monkeypatch):

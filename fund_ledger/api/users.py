@@ -8,6 +8,7 @@ from ..http.db import db_session
 from ..http.security import access, current_actor
 from ..schemas.users import RoleIn, UserIn
 from ..services import users
+from ..services.paging import paginate
 from . import blp
 from .schemas import PageQuery, page_schema
 
@@ -33,11 +34,9 @@ def _user_json(row) -> dict:
 @access("admin")
 def list_users(args):
     """Every user account, by role and name."""
-    rows = users.list_users(db_session())
-    page, per_page = args["page"], args["per_page"]
-    start = (page - 1) * per_page
-    return {"items": [_user_json(r) for r in rows[start:start + per_page]], "total": len(rows), "page": page,
-            "per_page": per_page}
+    found = paginate(db_session(), users.users_query(), page=args["page"], per_page=args["per_page"],
+                     row=_user_json)
+    return {"items": found.items, "total": found.total, "page": found.page, "per_page": found.per_page}
 
 
 @blp.route("/users", methods=["POST"])

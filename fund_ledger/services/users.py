@@ -372,5 +372,10 @@ def revoke_token(session: Session, actor: Actor, token: str) -> None:
     audit.record(session, actor, "token.revoke", object_type="user", object_id=actor.username)
 
 
+def users_query():
+    """Every user, by role and name (for the paginator)."""
+    return select(m.User).order_by(m.User.role, m.User.username)
+
+
 def list_users(session: Session) -> list[m.User]:
-    return list(session.scalars(select(m.User).order_by(m.User.role, m.User.username)))
+    return list(session.scalars(users_query()))
