@@ -10,7 +10,7 @@ import logging
 import secrets
 import time
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 
 from .. import clock
 
@@ -56,8 +56,6 @@ def _finish(response):
               "status": response.status_code, "remote": request.remote_addr,
               "user": getattr(who, "username", None),
               "ms": round((time.perf_counter() - started) * 1000, 1) if started is not None else None}
-    from flask import current_app
-
     current_app.logger.info("request", extra={"fields": fields})
     if g.get("request_id"):
         response.headers.setdefault(REQUEST_ID_HEADER, g.request_id)
