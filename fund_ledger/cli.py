@@ -273,15 +273,20 @@ def import_group() -> None:
 @import_group.command("donations")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
 def import_donations_command(file: str) -> None:
-    """Record the gifts in a .csv (UTF-8 or GBK) or .xlsx file, all or none."""
+    """Record the gifts in a .csv (UTF-8 or GBK) or .xlsx file, all or none; run it again on the same file to
+    finish an import that was interrupted."""
     from pathlib import Path
 
     from .services.actor import SYSTEM
     from .services.imports import import_file
 
     path = Path(file)
-    try:  # checked in a read transaction, then written under the ledger's lock for the writes alone
-        result = import_file(engine(), SYSTEM, path.read_bytes(), path.name)
+
+    def progress(written: int, rows: int) -> None:
+        click.echo(f"written {written} of {rows} gifts", err=True)
+
+    try:  # checked in a read transaction, then written a chunk at a time under the ledger's lock
+        result = import_file(engine(), SYSTEM, path.read_bytes(), path.name, progress=progress)
     except ServiceError as err:
         _fail(err)
     if result.already_imported:

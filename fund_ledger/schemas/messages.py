@@ -94,6 +94,8 @@ CATALOGUE: dict[str, str] = {
     "received_on.range": N_("out of range"),
     "period.closed": N_("period %(period)s is closed"),
     "date.before_books": N_("%(date)s is before the books begin (%(begin)s)"),
+    "import.unfinished": N_("the import of %(file)s (batch %(batch)s) is unfinished, %(written)s of %(rows)s gifts "
+                            "written: let it finish, or import the same file again, before closing a month"),
     "import.kind": N_("person or organisation (个人 or 单位)"),
     "import.channel": N_("bank, cash, wechat, alipay or other (银行, 现金, 微信, 支付宝, 其他)"),
     "import.formula": N_("looks like a formula: remove the leading = + - @"),

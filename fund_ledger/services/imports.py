@@ -9,11 +9,11 @@ import csv
 import re
 import hashlib
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ..db import models as m
@@ -72,13 +72,18 @@ class ImportResult:
 class ImportErrors(InvalidInput):
     """Errors by row and column (row 1 is the header, as the spreadsheet numbers it); nothing was written."""
 
-    def __init__(self, problems: list[tuple[int, str, str]]):
+    def __init__(self, problems: list[tuple[int, str, str]], *, recorded: int = 0):
         self.problems = problems
+        self.recorded = recorded
         by_field: dict[str, list[str]] = {}
         for row, column, message in problems[:200]:
             by_field.setdefault(f"row {row}" + (f", {column}" if column else ""), []).append(message)
         more = " (the first 200 are listed)" if len(problems) > 200 else ""
-        super().__init__(f"{len(problems)} problem(s) in the file; nothing was recorded{more}", by_field)
+        if recorded:  # a chunk refused after others were written (import_file): the batch is left unfinished
+            super().__init__(f"{len(problems)} problem(s) in the file after {recorded} gift(s) were recorded: the "
+                             f"import is unfinished; import the same file again to finish it{more}", by_field)
+        else:
+            super().__init__(f"{len(problems)} problem(s) in the file; nothing was recorded{more}", by_field)
 
 
 def read_table(data: bytes, filename: str) -> tuple[list[str], Iterator[list[object]], str]:
@@ -400,14 +405,19 @@ def _parse_row(n: int, raw: list[object], where: dict[str, int], today: date, fu
 
 @dataclass
 class PreparedImport:
-    """A file read and checked without the ledger's lock (``prepare_import``): what ``import_donations`` then
-    writes under it. ``already`` is set when the file had been imported when it was checked."""
+    """A file read and checked without the ledger's lock (``prepare_import``): what the writes then record.
+    ``already`` is set when the file had been imported in full when it was checked."""
 
     digest: str
     encoding: str
     rows: list[_Row]
     today: date
     already: ImportResult | None = None
+
+
+CHUNK_ROWS = 500
+"""Gifts written per write transaction by :func:`import_file`: the ledger's lock is held for one chunk at a
+time, so other writers (a gift at the desk, a payment) get in between chunks, however long the file."""
 
 
 def prepare_import(session: Session | None, actor: Actor, data: bytes, filename: str, *,
@@ -419,10 +429,9 @@ def prepare_import(session: Session | None, actor: Actor, data: bytes, filename:
     _require_manager(actor)
     today = today or local_today()
     digest = hashlib.sha256(data).hexdigest()
-    done = session.scalar(select(m.ImportBatch).where(m.ImportBatch.file_sha256 == digest))
+    done = _finished(session, digest)
     if done is not None:
-        return PreparedImport(digest, "", [], today,
-                              already=ImportResult(done.id, done.rows, done.total, already_imported=True))
+        return PreparedImport(digest, "", [], today, already=done)
     header, rows, encoding = read_table(data, filename)
     funds = list(session.scalars(select(m.Fund)))
     parsed, problems = parse_rows(header, rows, today, {**{f.code: f for f in funds}, **{f.name: f for f in funds}},
@@ -434,31 +443,82 @@ def prepare_import(session: Session | None, actor: Actor, data: bytes, filename:
     return PreparedImport(digest, encoding, parsed, today)
 
 
-def import_file(engine, actor: Actor, data: bytes, filename: str, *, today: date | None = None) -> ImportResult:
-    """The whole import in its own transactions: checked in a read session, then written (and committed) in
-    one write transaction that holds the ledger's lock only for the writes."""
+def _written(session: Session, batch_id: int) -> int:
+    """How many of a batch's gifts are in the books: an import is finished when all its rows are."""
+    return session.scalar(select(func.count()).select_from(m.Donation)
+                          .where(m.Donation.import_batch_id == batch_id))
+
+
+def _finished(session: Session, digest: str) -> ImportResult | None:
+    batch = session.scalar(select(m.ImportBatch).where(m.ImportBatch.file_sha256 == digest))
+    if batch is None or _written(session, batch.id) < batch.rows:
+        return None
+    return ImportResult(batch.id, batch.rows, batch.total, already_imported=True)
+
+
+def unfinished_imports(session: Session) -> list[tuple[m.ImportBatch, int]]:
+    """Imports begun and not yet written in full (their writer stopped, or is still writing), each with the
+    number of its gifts already in the books. Importing the same file again finishes one."""
+    written = (select(m.Donation.import_batch_id.label("batch_id"), func.count().label("n"))
+               .where(m.Donation.import_batch_id.is_not(None)).group_by(m.Donation.import_batch_id).subquery())
+    n = func.coalesce(written.c.n, 0)
+    return [(batch, count) for batch, count in session.execute(
+        select(m.ImportBatch, n).outerjoin(written, written.c.batch_id == m.ImportBatch.id)
+        .where(n < m.ImportBatch.rows).order_by(m.ImportBatch.id))]
+
+
+def import_file(engine, actor: Actor, data: bytes, filename: str, *, today: date | None = None,
+                chunk_rows: int | None = None, progress: Callable[[int, int], None] | None = None) -> ImportResult:
+    """Import a file without shutting the ledger for its length.
+
+    1. Check every row in a read session, without the ledger's lock (``prepare_import``): a refusal there
+       names rows and columns, and nothing is written.
+    2. Declare the batch (the file's hash, its rows and total) and add the donors it names, in one short write
+       transaction.
+    3. Write the gifts ``chunk_rows`` at a time, each chunk in its own write transaction under the lock, so
+       other writers get in between chunks. Each chunk first counts the batch's gifts already in the books
+       and goes on from there: two processes importing the same file share the work and record each gift once.
+
+    If the writer dies part way (a killed worker, a lost machine), the batch stays unfinished: the rows
+    written are whole gifts (each chunk commits or not), months cannot be closed meanwhile, and importing the
+    same file again (same hash) writes the rest. Rows were checked before the first write; a ledger rule that
+    changed in between (the one way: a month closed) is refused while an import is unfinished.
+
+    ``progress(written, rows)`` is called after each chunk is committed, outside any transaction."""
     from ..db.engine import read_session, write_session
 
+    chunk_rows = chunk_rows or CHUNK_ROWS
     with read_session(engine) as session, session.begin():
         prepared = prepare_import(session, actor, data, filename, today=today)
     if prepared.already is not None:
         return prepared.already
     with write_session(engine) as session, session.begin():
-        return import_donations(session, actor, data, filename, today=prepared.today, prepared=prepared)
+        batch_id, new_donors = _declare(session, actor, prepared, filename)
+    while True:
+        with write_session(engine) as session, session.begin():
+            lock_ledger(session)
+            start = _written(session, batch_id)
+            if start >= len(prepared.rows):
+                break
+            try:
+                _write_chunk(session, actor, prepared, batch_id, start, min(start + chunk_rows, len(prepared.rows)))
+            except ImportErrors as err:
+                raise ImportErrors(err.problems, recorded=start) from err
+        if progress is not None:
+            progress(min(start + chunk_rows, len(prepared.rows)), len(prepared.rows))
+    return ImportResult(batch_id, len(prepared.rows), sum(r.amount for r in prepared.rows), new_donors,
+                        encoding=prepared.encoding)
 
 
 def import_donations(session: Session, actor: Actor, data: bytes, filename: str, *,
                      today: date | None = None, prepared: PreparedImport | None = None) -> ImportResult:
-    """Record every gift in the file, or none; the caller commits.
+    """Record every gift in the file, or none, in the caller's transaction (the caller commits): the one-chunk
+    form of :func:`import_file`, for a short list or a caller that needs the import inside its own
+    transaction. It holds the ledger's lock for all of its writes.
 
     A refusal changes nothing in the caller's transaction: every row is checked before the first write,
     and the writes (new donors, the batch, the gifts) run in a savepoint that a late refusal rolls back.
-
-    ``prepared`` is the file as ``prepare_import`` checked it before this transaction began: then only the
-    writes happen here, under the ledger's lock. What may have changed in between (a fund closed, a month
-    closed, a donor added, the same file imported by someone else) is checked again under the lock by the
-    ledger itself (``record_donations``, ``post_entries``, the triggers), and refusals still name the row.
-    Without it the file is checked here, in this transaction.
+    ``prepared`` is the file as ``prepare_import`` checked it before this transaction began.
     """
     _require_manager(actor)
     today = today or local_today()
@@ -466,19 +526,69 @@ def import_donations(session: Session, actor: Actor, data: bytes, filename: str,
     if prepared is not None and (prepared.digest != digest or prepared.today != today):
         raise ValueError("prepared for another file or another day")
     lock_ledger(session)
-    done = session.scalar(select(m.ImportBatch).where(m.ImportBatch.file_sha256 == digest))
+    done = _finished(session, digest)
     if done is not None:
-        return ImportResult(done.id, done.rows, done.total, already_imported=True)
+        return done
     if prepared is None or prepared.already is not None:
         prepared = prepare_import(session, actor, data, filename, today=today)
-    parsed, encoding = prepared.rows, prepared.encoding
+    with session.begin_nested():  # a refusal below rolls back the donors and the batch written before it
+        batch_id, new_donors = _declare(session, actor, prepared, filename)
+        start = _written(session, batch_id)
+        if start < len(prepared.rows):
+            _write_chunk(session, actor, prepared, batch_id, start, len(prepared.rows))
+    return ImportResult(batch_id, len(prepared.rows), sum(r.amount for r in prepared.rows), new_donors,
+                        encoding=prepared.encoding)
 
+
+def _declare(session: Session, actor: Actor, prepared: PreparedImport, filename: str) -> tuple[int, int]:
+    """The batch of this file (declared now, with its rows and total, or found if an earlier run declared it)
+    and the donors it names that the books do not know yet; returns the batch's id and how many donors were
+    added. Audited as ``donation.import`` when declared."""
+    lock_ledger(session)
+    batch = session.scalar(select(m.ImportBatch).where(m.ImportBatch.file_sha256 == prepared.digest))
+    if batch is not None:
+        return batch.id, 0
+    parsed = prepared.rows
+    known = _donors(session, parsed)
+    now = utc_now_text()
+    new = [dict(name=r.donor, kind=r.kind, created_at=now)
+           for r in {(r.donor, r.kind): r for r in parsed if (r.donor, r.kind) not in known}.values()]
+    if new:  # an executemany: an import may name thousands of new donors
+        session.execute(insert(m.Donor), new)
+    batch = m.ImportBatch(file_sha256=prepared.digest, filename=(filename or "")[:200], rows=len(parsed),
+                          total=sum(r.amount for r in parsed), created_at=utc_now_text(), created_by=actor.username)
+    session.add(batch)
+    session.flush()
+    audit.record(session, actor, "donation.import", object_type="import_batch", object_id=batch.id,
+                 detail={"file": batch.filename, "sha256": prepared.digest, "rows": batch.rows, "total": batch.total,
+                         "new_donors": len(new), "encoding": prepared.encoding})
+    return batch.id, len(new)
+
+
+def _donors(session: Session, rows: list[_Row]) -> dict[tuple[str, str], int]:
+    """The ids of the donors these rows name that the books know (the oldest donor of a name and kind wins)."""
+    names = sorted({r.donor for r in rows})
+    known: dict[tuple[str, str], int] = {}
+    for i in range(0, len(names), 500):
+        for donor_id, name, kind in session.execute(
+                select(m.Donor.id, m.Donor.name, m.Donor.kind).where(m.Donor.name.in_(names[i:i + 500]))
+                .order_by(m.Donor.id.desc())):
+            known[(name, kind)] = donor_id
+    return known
+
+
+def _write_chunk(session: Session, actor: Actor, prepared: PreparedImport, batch_id: int, start: int,
+                 stop: int) -> None:
+    """Record rows ``start`` to ``stop`` (0-based, in file order) of a declared batch, under the lock."""
+    parsed = prepared.rows[start:stop]
+    known = _donors(session, parsed)
+    gifts = [Gift(donor_id=known[(r.donor, r.kind)], fund=r.fund, amount=r.amount, received_on=r.received_on,
+                  channel=r.channel, reference=r.reference, memo=r.memo) for r in parsed]
     try:
-        with session.begin_nested():  # a refusal below rolls back the donors and the batch written before it
-            batch, new = _record(session, actor, parsed, digest, filename, today)
-    except ImportErrors:
-        raise
+        record_donations(session, actor, gifts, today=prepared.today, import_batch_id=batch_id, objects=False)
     except (InvalidInput, RuleBroken) as err:  # a ledger rule parse_rows does not know of: name the row
+        if isinstance(err, ImportErrors):
+            raise
         problems = []
         for key, messages in err.errors.items():
             found = re.match(r"gifts\[(\d+)\]\.(\w+)$", key)
@@ -486,28 +596,3 @@ def import_donations(session: Session, actor: Actor, data: bytes, filename: str,
                 problems.append((parsed[int(found[1])].number, GIFT_FIELD_COLUMNS.get(found[2], found[2]), message)
                                 if found else (0, key, message))
         raise ImportErrors(problems=sorted(problems)) from err
-    audit.record(session, actor, "donation.import", object_type="import_batch", object_id=batch.id,
-                 detail={"file": batch.filename, "sha256": digest, "rows": batch.rows, "total": batch.total,
-                         "new_donors": len(new), "encoding": encoding})
-    return ImportResult(batch.id, batch.rows, batch.total, len(new), encoding=encoding)
-
-
-def _record(session: Session, actor: Actor, parsed: list[_Row], digest: str, filename: str,
-            today: date) -> tuple[m.ImportBatch, list[m.Donor]]:
-    """Write the new donors, the batch and the gifts of checked rows."""
-    known = {}
-    for d in session.scalars(select(m.Donor).order_by(m.Donor.id.desc())):
-        known[(d.name, d.kind)] = d  # the oldest donor of a name and kind wins
-    new = [m.Donor(name=r.donor, kind=r.kind, created_at=utc_now_text())
-           for r in {(r.donor, r.kind): r for r in parsed if (r.donor, r.kind) not in known}.values()]
-    session.add_all(new)
-    session.flush()
-    known.update({(d.name, d.kind): d for d in new})
-    batch = m.ImportBatch(file_sha256=digest, filename=(filename or "")[:200], rows=len(parsed),
-                          total=sum(r.amount for r in parsed), created_at=utc_now_text(), created_by=actor.username)
-    session.add(batch)
-    session.flush()
-    gifts = [Gift(donor_id=known[(r.donor, r.kind)].id, fund=r.fund, amount=r.amount,
-                  received_on=r.received_on, channel=r.channel, reference=r.reference, memo=r.memo) for r in parsed]
-    record_donations(session, actor, gifts, today=today, import_batch_id=batch.id, objects=False)
-    return batch, new

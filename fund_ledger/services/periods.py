@@ -15,6 +15,8 @@ from . import audit
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, RuleBroken
 from ..clock import local_today
+from ..schemas.messages import Message
+from .imports import unfinished_imports
 from .verify import period_seal
 
 PERIOD_RE = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")  # ASCII digits only: \d would take ２０２６ too
@@ -40,6 +42,9 @@ def close_period(session: Session, actor: Actor, period: str, *, today: date | N
     lock_ledger(session)
     if session.get(m.Period, period) is not None:
         raise Conflict(f"{period} is already closed", code="already_closed")
+    for batch, written in unfinished_imports(session):  # its checked rows may fall in this month
+        raise Conflict(Message("import.unfinished", file=batch.filename, batch=batch.id, written=written,
+                               rows=batch.rows), code="import_unfinished")
     head_seq, head_hash = repo.chain_head(session)
     hashes = list(session.scalars(select(m.Entry.hash).where(m.Entry.accounting_date.between(first, last))
                                   .order_by(m.Entry.id)))

@@ -23,7 +23,6 @@ from ..schemas import donations as forms
 from ..schemas.base import load_form
 from ..http.errors import placed, words
 from ..schemas.messages import Message
-from ..db.engine import read_session
 from ..http.db import db_session, engine
 from ..db import models as m
 from ..http.i18n import N_, NP_, bi, both, language
@@ -37,7 +36,7 @@ from ..services import funds as fund_svc
 from ..services import pledges as pledge_svc
 from ..services.errors import Conflict, InvalidInput, NotFound, ServiceError, from_validation
 from ..services.idempotency import request_fingerprint, run_once
-from ..services.imports import COLUMNS, ImportErrors, import_donations, prepare_import
+from ..services.imports import COLUMNS, ImportErrors, import_file, unfinished_imports
 from ..clock import local_today
 from . import ACTIVE, BOOK_READERS, bp
 from .people import MAX_ID, _int_or_none, _notice, _refused, message
@@ -424,7 +423,7 @@ def official_receipt(donation_id: int):
 @access("manager")
 def import_donations_page():
     db = db_session()
-    context: dict = {"error": None, "errors": {}, "problems": [], "filename": ""}
+    context: dict = {"error": None, "errors": {}, "problems": [], "filename": "", "recorded": 0}
     status = 200
     if request.method == "POST":
         upload = request.files.get("file")
@@ -433,33 +432,30 @@ def import_donations_page():
             if upload is None or not filename:
                 raise InvalidInput("choose a .csv or .xlsx file", {"file": ["choose a .csv or .xlsx file"]})
             actor, data = current_actor(), upload.read()
-            # Check the file first without the ledger's lock: on SQLite the request's write session holds it
-            # from the log-in check on, so end that transaction and check in a read session; only the writes
-            # below (import_donations, in the request's session again) wait for and hold the lock.
+            # The import runs in its own transactions: checked in a read session without the ledger's lock,
+            # then written a chunk at a time, so other writers get in; end the request's own transaction first
+            # (on SQLite it would hold the write lock from the log-in check on).
             db.rollback()
-            with read_session(engine()) as reader, reader.begin():
-                prepared = prepare_import(reader, actor, data, filename)
-            result = import_donations(db, actor, data, filename, today=prepared.today, prepared=prepared)
+            result = import_file(engine(), actor, data, filename)
         except ImportErrors as err:
-            context = {**_refused_here(err), "problems": err.problems, "filename": filename}
+            context = {**_refused_here(err), "problems": err.problems, "filename": filename, "recorded": err.recorded}
             status = err.status
         except ServiceError as err:
             context = {**_refused_here(err), "problems": [], "filename": filename}
             status = err.status
         else:
             if result.already_imported:
-                db.rollback()
                 flash(bi("This file was already imported (batch %(batch)s, %(rows)s gifts, %(total)s): nothing new "
                          "was recorded", batch=result.batch_id, rows=result.rows, total=format_yuan(result.total)),
                       "info")
             else:
-                db.commit()
                 _notice("Imported %(rows)s gifts, %(total)s in all, %(new_donors)s new donors (batch %(batch)s, "
                         "%(encoding)s)", rows=result.rows, total=format_yuan(result.total),
                         new_donors=result.new_donors, batch=result.batch_id, encoding=result.encoding)
             return redirect(url_for("web.donations", batch=result.batch_id))
     batches = list(db.scalars(select(m.ImportBatch).order_by(m.ImportBatch.id.desc()).limit(10)))
-    return render_template("web/donations/import.html", batches=batches, columns=COLUMNS,
+    return render_template("web/donations/import.html", batches=batches, unfinished=unfinished_imports(db),
+                           columns=COLUMNS,
                            column_names=COLUMN_NAMES_ZH, **context), status
 
 

@@ -269,6 +269,31 @@ def test_importing_a_good_csv_records_every_gift_and_the_same_file_again_nothing
     assert fund_balance(manager, "AILILIANG") == ailiiang + Decimal("51288.50")
 
 
+def test_an_interrupted_import_is_shown_and_uploading_the_same_file_finishes_it(app, manager):
+    """An import whose writer died after its first chunk (here: the first chunk written by the service, as the
+    killed process left it) is listed as unfinished on the import page, the month-end close is refused while it
+    is, and uploading the same file again writes the rest, once."""
+    from fund_ledger.db.engine import write_session
+    from fund_ledger.services import imports
+    from tests.factories import MANAGER
+
+    data = csv_bytes(GOOD_ROWS)
+    engine = app.extensions["fund_ledger.engine"]
+    with write_session(engine) as s, s.begin():
+        prepared = imports.prepare_import(s, MANAGER, data, "gifts.csv")
+        batch_id, _ = imports._declare(s, MANAGER, prepared, "gifts.csv")
+        imports._write_chunk(s, MANAGER, prepared, batch_id, 0, 1)
+    gifts = count(app, "SELECT count(*) FROM donations")
+    page = manager.get("/donations/import").get_data(as_text=True)
+    assert f"未完成的导入：gifts.csv（批次 {batch_id}），已写入 3 笔中的 1 笔" in page
+    response = upload(manager, data, "again.csv")
+    assert response.status_code == 302
+    assert "已导入 3 笔捐赠" in manager.get(response.headers["Location"]).get_data(as_text=True)
+    assert count(app, "SELECT count(*) FROM donations") == gifts + 2
+    assert count(app, f"SELECT count(*) FROM donations WHERE import_batch_id = {batch_id}") == 3
+    assert "未完成的导入" not in manager.get("/donations/import").get_data(as_text=True)
+
+
 def test_an_import_with_a_bad_middle_row_shows_the_errors_and_records_nothing(app, manager):
     rows = [GOOD_ROWS[0], "周晓燕,个人,GENERAL,1.001,2026-11-21,微信,,", "吴桂芳,个人,NOSUCHFUND,=1+1,2026/11/22,现金,,"]
     before = fund_balance(manager, "AILILIANG")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import (
-    BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint,
+    BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -93,4 +93,5 @@ class Donation(Base):
         UniqueConstraint("receipt_year", "receipt_seq", name="uq_donations_receipt"),
         CheckConstraint("amount > 0", name="positive"),
         CheckConstraint("channel IN ('bank','cash','wechat','alipay','other')", name="channel"),
+        Index("ix_donations_import_batch_id", "import_batch_id"),
     )
