@@ -1,45 +1,64 @@
-"""A guard for the public checks that re-read the whole ledger (verifying an uploaded audit report): at most
-a few per client address in a window, and one at a time per process, so an anonymous visitor cannot keep
-the machine's cores busy. Kept in memory: it bounds one process, which is what it protects."""
+"""A guard for the public checks that re-read the whole ledger (verifying an uploaded audit report): at most a
+few per client address in a window, and a few at a time, so an anonymous visitor cannot keep the machine's
+cores busy. Both limits live in the database (``services.throttles``), so they hold across every app process
+and machine that serves the ledger, not per worker."""
 from __future__ import annotations
 
-import threading
 import time
-from collections import deque
 from contextlib import contextmanager
+from datetime import timedelta
 
+from ..services import throttles
 from ..services.errors import TooBusy
+from .db import db_session
+
+SCOPE = "verify"
+AT_ONCE = 1
+"""Checks that may run at once, over all processes."""
+WAIT_SECONDS = 20
+"""How long a check waits for a free slot before it is told to come back later."""
+LEASE_SECONDS = 600
+"""A slot not given back (its process was killed mid-check) is free again after this long."""
 
 
 class CostlyCheck:
-    def __init__(self, per_address: int = 10, window_seconds: float = 600, wait_seconds: float = 60):
-        self.per_address, self.window, self.wait = per_address, window_seconds, wait_seconds
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-        self._one_at_a_time = threading.Semaphore(1)
+    def __init__(self, per_address: int = 10, window_seconds: float = 600, at_once: int = AT_ONCE,
+                 wait_seconds: float = WAIT_SECONDS, lease_seconds: float = LEASE_SECONDS):
+        self.per_address, self.window = per_address, timedelta(seconds=window_seconds)
+        self.at_once, self.wait, self.lease = at_once, wait_seconds, timedelta(seconds=lease_seconds)
 
-    def _count(self, address: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._seen) > 10_000:  # forget the quiet addresses rather than grow without end
-                self._seen = {a: q for a, q in self._seen.items() if q and q[-1] > now - self.window}
-            recent = self._seen.setdefault(address, deque())
-            while recent and recent[0] <= now - self.window:
-                recent.popleft()
-            if len(recent) >= self.per_address:
-                raise TooBusy(f"at most {self.per_address} checks in {int(self.window // 60)} minutes from one "
-                              f"address: try again in a few minutes")
-            recent.append(now)
+    def _count(self, session, address: str) -> None:
+        allowed = throttles.count(session, SCOPE, address, self.per_address, self.window)
+        session.commit()
+        if not allowed:
+            raise TooBusy(f"at most {self.per_address} checks in {int(self.window.total_seconds() // 60)} minutes "
+                          f"from one address: try again in a few minutes")
+
+    def _take(self, session) -> None:
+        deadline = time.monotonic() + self.wait
+        while True:
+            taken = throttles.take_slot(session, SCOPE, self.at_once, self.lease)
+            session.commit()
+            if taken:
+                return
+            if time.monotonic() >= deadline:
+                raise TooBusy("another check is running: try again in a minute")
+            time.sleep(0.25)
 
     @contextmanager
     def run(self, address: str | None):
-        self._count(address or "?")
-        if not self._one_at_a_time.acquire(timeout=self.wait):
-            raise TooBusy("another check is running: try again in a minute")
+        """Count the check for ``address``, wait for a free slot (up to ``wait_seconds``), run the body, give
+        the slot back. Uses the request's session in short transactions of its own, committed at once: call
+        it before the request has written anything."""
+        session = db_session()
+        session.rollback()
+        self._count(session, address or "?")
+        self._take(session)
         try:
             yield
         finally:
-            self._one_at_a_time.release()
+            throttles.give_back_slot(session, SCOPE)
+            session.commit()
 
 
 def verify_guard() -> CostlyCheck:
@@ -47,8 +66,5 @@ def verify_guard() -> CostlyCheck:
     address is the setting VERIFY_PER_ADDRESS (FUND_LEDGER_VERIFY_PER_10_MIN, default 10)."""
     from flask import current_app
 
-    guard = current_app.extensions.get("fund_ledger.verify_guard")
-    if guard is None:
-        guard = current_app.extensions["fund_ledger.verify_guard"] = CostlyCheck(
-            per_address=int(current_app.config.get("VERIFY_PER_ADDRESS", 10)))
-    return guard
+    return CostlyCheck(per_address=int(current_app.config.get("VERIFY_PER_ADDRESS", 10)), at_once=AT_ONCE,
+                       wait_seconds=WAIT_SECONDS, lease_seconds=LEASE_SECONDS)

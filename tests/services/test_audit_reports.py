@@ -3,6 +3,8 @@ download returns unchanged, recognised when uploaded back, and the ledger checke
 print: a posting altered behind the triggers' back makes the report 'not matching' and names the entry."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import hashlib
 import json
 from datetime import date
@@ -122,10 +124,61 @@ def test_an_anonymous_visitor_cannot_keep_the_ledger_verifying(app, api, client)
     """Each check re-reads the whole ledger: a few per address in ten minutes, then 429, and nothing else."""
     issued_report(api)
     pdf = api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers).data
-    app.extensions.pop("fund_ledger.verify_guard", None)
     app.config["VERIFY_PER_ADDRESS"] = 2
     assert [upload(client, pdf).status_code for _ in range(2)] == [200, 200]
     assert_problem(upload(client, pdf), 429)
+
+
+def test_the_limit_per_address_holds_across_app_processes(app, api, client, demo_db, set_today):
+    """Issue 11: the limit lived in each process's memory, so with 4 workers an address got 4 times as many
+    checks. Two app instances on one database (as two gunicorn workers are) now share one count; when the
+    window has passed the address is let in again."""
+    from datetime import date, time
+
+    from fund_ledger import create_app
+
+    issued_report(api)
+    pdf = api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers).data
+    other = create_app({"TESTING": True, "DATABASE_URL": demo_db, "VERIFY_PER_ADDRESS": 2})
+    app.config["VERIFY_PER_ADDRESS"] = 2
+    try:
+        assert upload(client, pdf).status_code == 200
+        assert upload(other.test_client(), pdf).status_code == 200
+        assert_problem(upload(other.test_client(), pdf), 429)
+        assert_problem(upload(client, pdf), 429)
+        another = client.post("/api/v1/audit-reports/verify", data=multipart(pdf, "report.pdf", None),
+                              content_type=f"multipart/form-data; boundary={BOUNDARY}",
+                              environ_base={"REMOTE_ADDR": "203.0.113.9"})
+        assert another.status_code == 200  # another address has its own count
+        set_today(date(2026, 11, 27), time(10, 11))  # the ten-minute window has passed
+        assert upload(other.test_client(), pdf).status_code == 200
+    finally:
+        other.extensions["fund_ledger.engine"].dispose()
+
+
+def test_a_check_waits_for_one_running_in_another_process_and_a_killed_ones_slot_lapses(app, api, client, engine,
+                                                                                      monkeypatch, set_today):
+    """One check at a time over every process: while another process holds the slot (taken here directly, as
+    that process would), a check waits and then is told to come back (429); a slot whose holder died is free
+    again once its lease has passed."""
+    from datetime import date, time
+
+    from fund_ledger.db.engine import write_session
+    from fund_ledger.http import throttle
+    from fund_ledger.services import throttles
+
+    issued_report(api)
+    pdf = api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers).data
+    set_today(date(2026, 11, 27), time(10, 0))
+    with write_session(engine) as s, s.begin():
+        assert throttles.take_slot(s, throttle.SCOPE, 1, timedelta(seconds=throttle.LEASE_SECONDS))
+    monkeypatch.setattr(throttle, "WAIT_SECONDS", 0.5)
+    busy = upload(client, pdf)
+    assert_problem(busy, 429)
+    assert "another check is running" in busy.get_json()["detail"]
+    set_today(date(2026, 11, 27), time(10, 11))  # the holder never gave it back: its lease has lapsed
+    assert upload(client, pdf).status_code == 200
+    assert upload(client, pdf).status_code == 200  # and each check gives its slot back
 
 
 def test_a_rewritten_chain_is_caught_by_the_printed_head(app, api, client):

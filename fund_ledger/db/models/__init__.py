@@ -15,11 +15,11 @@ from .gifts import Donation, Donor, ImportBatch, Pledge, PledgeInstalment
 from .disbursements import (Disbursement, DisbursementAttachment, DisbursementEvent, DisbursementReport, GrantProgramme,
                      ProgrammeOrganisation)
 from .jobs import Job
-from .people import ApiToken, AuditLog, IdempotencyKey, LoginFailure, Organisation, User
+from .people import ApiToken, AuditLog, IdempotencyKey, LoginFailure, Organisation, RateCount, User
 
 __all__ = [
     "NAMING", "Base", "Account", "Fund", "Entry", "Posting", "AccountBalance", "DailyTotal", "Period",
-    "AuditReport", "Organisation", "User", "ApiToken", "AuditLog", "IdempotencyKey", "LoginFailure", "Donor", "Pledge",
+    "AuditReport", "Organisation", "User", "ApiToken", "AuditLog", "IdempotencyKey", "LoginFailure", "RateCount", "Donor", "Pledge",
     "PledgeInstalment", "ImportBatch", "Donation", "Disbursement", "DisbursementEvent", "GrantProgramme",
     "ProgrammeOrganisation", "DisbursementReport", "DisbursementAttachment", "Job"
 ]

@@ -96,6 +96,20 @@ class LoginFailure(Base):
     __table_args__ = (CheckConstraint("scope IN ('account','address')", name="scope"),)
 
 
+class RateCount(Base):
+    """Counts every app process shares (``services.throttles``): requests per key in a fixed window (``scope``
+    ``verify``: public audit-report checks per client address), and slots taken at once (``scope`` ``slot``:
+    ``count`` checks running now, ``newest_at`` the newest taken, a lapsed holder's slot freed after a lease).
+    A small mutable table, not the audit chain; keys quiet for a day are purged."""
+
+    __tablename__ = "rate_counts"
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(140), primary_key=True)
+    window_start: Mapped[str] = mapped_column(String(32))
+    count: Mapped[int] = mapped_column(Integer)
+    newest_at: Mapped[str] = mapped_column(String(32), index=True)
+
+
 class IdempotencyKey(Base):
     """A write already answered: the same key and body get the same answer; another body is a 409."""
 
