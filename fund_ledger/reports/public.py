@@ -4,7 +4,8 @@ Every figure comes from the ledger. A fund's gifts received are its donation inc
 accounts under it, credits less debits: a refund's reversing entry takes its gift back out); its grants are
 its business activity costs (5101 业务活动成本, debits less credits: a grant paid, less what the grantee
 returned); both leave out year-end closing entries, which move income and costs into net assets and are no
-activity. What it has available is the trial balance's: money held less what approved requests reserve.
+activity. What it holds and has reserved are the trial balance's; available is held less reserved; what else
+moved the money held (a bank's fee, interest, an opening balance) is shown as one line, so each fund adds up.
 The running balances give these figures without scanning the journal; only the closing entries, a few a
 year, are summed apart.
 
@@ -47,8 +48,21 @@ class FundTotals:
     """Gifts received, in fen, less refunds."""
     granted: int
     """Paid to grantees, in fen, less what they returned."""
-    available: int
-    """Held and not reserved for an approved request, in fen."""
+    held: int
+    """Money the fund holds, in fen (its cash and bank accounts)."""
+    reserved: int
+    """Held for approved requests not yet paid, in fen."""
+
+    @property
+    def available(self) -> int:
+        """Held and not reserved for an approved request, in fen."""
+        return self.held - self.reserved
+
+    @property
+    def other(self) -> int:
+        """What else moved the money held, in fen: other income less other costs (a bank's fee, interest,
+        opening balances). With it the card adds up: received - granted + other - reserved = available."""
+        return self.held - self.received + self.granted
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,14 @@ class FrontDoor:
     @property
     def total_granted(self) -> int:
         return sum(f.granted for f in self.funds)
+
+    @property
+    def total_other(self) -> int:
+        return sum(f.other for f in self.funds)
+
+    @property
+    def total_reserved(self) -> int:
+        return sum(f.reserved for f in self.funds)
 
     @property
     def total_available(self) -> int:
@@ -157,7 +179,7 @@ def front_door(session: Session, *, today: date | None = None) -> FrontDoor:
     received, granted = _activity_by_fund(session)
     totals = tuple(
         FundTotals(row.code, row.name, funds[row.code].name_en, funds[row.code].purpose, row.restricted,
-                   received.get(row.code, 0), granted.get(row.code, 0), row.available)
+                   received.get(row.code, 0), granted.get(row.code, 0), row.balance, row.reserved)
         for row in tb.funds)
     grants, count = _grants(session)
     return FrontDoor(today, totals, grants, count, _reports(session), tb.entries, tb.head_hash)

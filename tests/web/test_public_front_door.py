@@ -21,16 +21,24 @@ GRANT_PURPOSE = "前门测试：困境儿童冬季助学"
 
 def fen(shown: str) -> int:
     """``¥1,234.56`` as fen."""
-    whole, _, cents = shown.strip().lstrip("¥").replace(",", "").partition(".")
-    sign = -1 if whole.startswith("-") else 1
-    return sign * (abs(int(whole)) * 100 + int((cents or "0").ljust(2, "0")))
+    digits = shown.strip().replace("¥", "").replace(",", "")
+    sign = -1 if digits.startswith("-") else 1
+    whole, _, cents = digits.lstrip("-").partition(".")
+    return sign * (int(whole) * 100 + int((cents or "0").ljust(2, "0")))
 
 
 def shown_totals(page: str) -> dict[str, dict[str, int]]:
-    """Per fund card (``id="fund-CODE"``): the received, granted and available amounts the page prints."""
+    """Per fund card (``id="fund-CODE"``): the received, granted and available amounts the page prints. Each card
+    adds up: received - granted + other - reserved = available (the lines other and reserved only when not 0)."""
     cards = re.findall(r'<article class="card[^"]*" id="fund-([A-Za-z0-9_-]+)">(.*?)</article>', page, re.S)
     assert cards, "no fund cards on the front door"
-    return {code: {k: fen(v) for k, v in re.findall(r'data-total="(\w+)">([^<]+)<', body)} for code, body in cards}
+    shown = {}
+    for code, body in cards:
+        lines = {k: fen(v) for k, v in re.findall(r'data-total="(\w+)">([^<]+)<', body)}
+        assert (lines["received"] - lines["granted"] + lines.get("other", 0) - lines.get("reserved", 0)
+                == lines["available"]), (code, lines)
+        shown[code] = {k: lines[k] for k in ("received", "granted", "available")}
+    return shown
 
 
 def ledger_totals(app) -> dict[str, dict[str, int]]:
@@ -105,8 +113,9 @@ def test_a_gift_and_a_paid_grant_move_the_totals(app, client, manager):
     assert after["AILILIANG"]["available"] - before["AILILIANG"]["available"] == 4_321_09 - 1_234_56
     assert after["all"]["received"] - before["all"]["received"] == 4_321_09
     assert {code: after[code] for code in ledger_totals(app)} == ledger_totals(app)
-    grant_row = re.search(rf"<tr><td>筑仁成长公益服务中心<br><small>爱力量</small></td><td>{GRANT_PURPOSE}</td>\s*"
-                          r'<td class="num nowrap">([^<]+)</td><td class="nowrap">([^<]+)</td></tr>', page)
+    grant_row = re.search(rf"<tr><td><strong>筑仁成长公益服务中心</strong> <small>爱力量</small><br>{GRANT_PURPOSE}</td>\s*"
+                          r'<td class="num"><span class="nowrap">([^<]+)</span><br><small class="nowrap">([^<]+)</small>',
+                          page)
     assert grant_row and grant_row.groups() == ("¥1,234.56", "2026年11月27日")
 
 
@@ -132,8 +141,9 @@ def test_issued_audit_reports_are_listed_downloadable_and_checkable(app, client,
 
     page = client.get("/").get_data(as_text=True)
     link = f"/public/audit-reports/{report_id}.pdf"
-    row = re.search(rf'<tr><td class="code nowrap">2026-09<br>.*?href="{re.escape(link)}"', page, re.S)
-    assert row and sha256[:16] in row.group(0) and 'href="/audit-reports/verify"' in page
+    row = re.search(rf'<tr><td class="nowrap"><span class="code">2026-09</span>.*?href="{re.escape(link)}".*?</tr>',
+                    page, re.S)
+    assert row and sha256 in row.group(0) and 'href="/audit-reports/verify"' in page
 
     download = client.get(link)  # logged out
     assert download.status_code == 200 and download.mimetype == "application/pdf"
