@@ -3,7 +3,7 @@
 set -euo pipefail
 want=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
 if [ "${1:-run}" = test ]; then
-  want+=(hledger poppler-utils chromium postgresql-client)
+  want+=(hledger poppler-utils chromium postgresql-client zbar-tools)
 fi
 missing=()
 for pkg in "${want[@]}"; do

@@ -3,7 +3,8 @@
 The acknowledgement is the fund's own paper, not the official 公益事业捐赠票据 (finance-bureau forms,
 issued outside the system; its number is recorded on the gift when there is one). It carries the
 gift's yearly serial number, the amount in figures and in 大写, the entry it was posted as, and the
-verification code a donor types into the public page ``/verify``.
+verification code a donor types into the public page ``/verify``; beside it the full address of that check
+for this gift (``PUBLIC_URL/verify?code=...``), printed and as a QR code, so a phone lands on the answer.
 
 Both PDFs are reproducible: the acknowledgement is stamped with the moment the gift was recorded, the
 statement with the latest moment among the gifts and refunds it shows. The same books give the same
@@ -22,6 +23,7 @@ from ..db import repository as repo
 from ..ledger.money import format_yuan, to_chinese_capital
 from ..services.donations import CHANNEL_NAMES, KINDS, receipt_number
 from .pdf import render_pdf
+from .qr import qr_svg
 
 ANONYMOUS_NAME = "爱心人士"
 CHANNEL_NAMES_EN = {"bank": "Bank transfer", "cash": "Cash", "wechat": "WeChat Pay", "alipay": "Alipay",
@@ -128,12 +130,23 @@ def _reason(memo: str) -> str:
     return rest if sep and head.startswith("冲销 ") else memo
 
 
+def check_address(verify_url: str, code: str) -> str:
+    """Where the check of one gift answers: the verification page with the gift's code filled in
+    (``https://fund.example/verify?code=ABCDEFGHIJ``). The code is letters and digits only: nothing to escape."""
+    return f"{verify_url}?code={code}"
+
+
 def receipt_pdf(session: Session, donation: m.Donation, *, verify_url: str = VERIFY_PATH) -> bytes:
     """捐赠确认书 of one gift, stamped with the moment it was recorded: every download is the same bytes
-    (until the gift is refunded, when the notice of the refund is added)."""
+    (until the gift is refunded, when the notice of the refund is added).
+
+    ``verify_url`` is the public verification page (the site's ``PUBLIC_URL`` and :data:`VERIFY_PATH`); the
+    paper prints it, and the address of this gift's check under a QR code of that address."""
     facts = gift_facts(session, donation)
+    address = check_address(verify_url, donation.verification_code)
     return render_pdf("reports/acknowledgement.html", generated_at=donation.created_at, gift=facts,
-                      verify_url=verify_url, issued_on=donation.created_at[:10])
+                      verify_url=verify_url, check_url=address, check_qr=qr_svg(address),
+                      issued_on=donation.created_at[:10])
 
 
 def donor_gifts(session: Session, donor: m.Donor, year: int | None = None) -> list[GiftFacts]:

@@ -62,7 +62,9 @@ def healthz():
 @access(PUBLIC)
 def home():
     who = principal()
-    return redirect(url_for(HOME_BY_ROLE.get(who.role, "web.account") if who else "web.login"))
+    if who is None:  # a visitor: the public front door (web/public.py)
+        return public.front_door_page()
+    return redirect(url_for(HOME_BY_ROLE.get(who.role, "web.account")))
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -173,3 +175,4 @@ from . import programmes  # noqa: E402,F401
 from . import exports  # noqa: E402,F401
 from . import periods  # noqa: E402,F401
 from . import reports  # noqa: E402,F401
+from . import public  # noqa: E402

@@ -34,7 +34,8 @@ def test_each_role_sees_its_navigation_in_a_browser(browser, live_server, sign_i
     page.on("console", lambda m: csp_violations.append(m.text) if "Content Security Policy" in m.text else None)
     page.on("pageerror", lambda e: page_errors.append(str(e)))
     try:
-        page.goto(f"{live_server}/")
+        page.goto(f"{live_server}/")  # the public front door, and its way in for the staff
+        page.click("main a[href='/login']")
         assert page.url.startswith(f"{live_server}/login")
         sign_in(page, username)  # on the form the redirect led to
         assert "/login" not in page.url, page.inner_text("main")

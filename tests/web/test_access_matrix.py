@@ -75,6 +75,7 @@ EXPECTED: dict[str, set[str]] = {
     "web.add_pledge": {"manager"},
     "web.new_fund": {"manager"},
     "web.verify": PUBLIC_,
+    "web.public_audit_report_pdf": PUBLIC_,  # the front door publishes issued audit reports
     # grants: a grantee submits, cancels, reads and acknowledges its own requests; a manager does the rest
     "api.post_organisation": {"manager"},
     "api.list_organisations": BOOKS,
