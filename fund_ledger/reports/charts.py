@@ -41,7 +41,7 @@ def _yuan(fen: int) -> str:
 
 
 def nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 2.5, 5 × 10ⁿ yuan (in fen) at or above ``value`` fen: a round top for an axis."""
+    """The smallest of 1, 2, 5 × 10ⁿ yuan (in fen) at or above ``value`` fen: a round top for an axis."""
     if value <= 0:
         return 0
     yuan = -(-value // 100)
@@ -94,7 +94,7 @@ def _frame(count: int, values: Sequence[int], fmt: Callable[[int], str]) -> _Fra
 
 def _svg_open(title: str, description: str, height: int) -> list[str]:
     return [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" '
-            f'style="max-width:640px;height:auto;display:block" role="img" aria-label="{_attr(title)}">',
+            f'role="img" aria-label="{_attr(title)}">',
             f"<title>{escape(title)}</title>", f"<desc>{escape(description)}</desc>"]
 
 

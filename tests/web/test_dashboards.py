@@ -168,7 +168,8 @@ def test_the_charts_are_svg_with_the_figures_as_a_table(manager):
     for svg in svgs:
         root = ET.fromstring(svg)
         assert root.get("viewBox") and root.get("width") == "100%" and root.get("role") == "img"
-    assert page.count("<figcaption>") == 2 and "<details>" in page
+    assert page.count('role="figure" aria-labelledby=') == 2 and page.count("<details>") == 2
+    assert not re.search(r"\sstyle\s*=", page)  # the policy forbids inline styles: the SVG uses attributes
 
 
 def test_fund_names_are_escaped_in_the_chart(app, manager):
