@@ -12,14 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-WIDTH, HEIGHT = 400, 220
-"""The drawing's own units: at 390 px wide an 11-unit label is about 10 px tall."""
+WIDTH, HEIGHT = 340, 200
+"""The drawing's own units: in a panel on a 390-pixel phone (about 290 px) a 12-unit label is about 10 px tall."""
 LEFT, RIGHT, TOP, BOTTOM = 56, 8, 12, 34
-FONT = 'font-family="sans-serif" font-size="11"'
+FONT = 'font-family="sans-serif" font-size="12"'
 COLOURS = ("#1f6f8b", "#c0504d", "#6a8f2b", "#8e5ea2", "#d08a1e", "#3b3b98", "#2a9d8f", "#7f6b5d")
 """Distinct colours, each readable on white (contrast ≥ 3:1 for graphics); series beyond these repeat them
 with a dashed line."""
-MAX_NAME = 22
 
 
 @dataclass(frozen=True)
@@ -32,8 +31,18 @@ def _attr(text: str) -> str:
     return escape(text, quote=True)
 
 
-def _short(name: str) -> str:
-    return name if len(name) <= MAX_NAME else name[:MAX_NAME - 1] + "…"
+def text_width(text: str) -> float:
+    """Roughly how wide ``text`` is at the chart's font size: a Chinese character is a full em, Latin half."""
+    return sum(12 if ord(ch) > 0x2e7f else 7 for ch in text)
+
+
+def _fit(name: str, room: float) -> str:
+    """``name``, cut with an ellipsis to fit ``room`` units."""
+    if text_width(name) <= room:
+        return name
+    while name and text_width(name) + 12 > room:
+        name = name[:-1]
+    return name + "…"
 
 
 def _yuan(fen: int) -> str:
@@ -89,7 +98,7 @@ def _frame(count: int, values: Sequence[int], fmt: Callable[[int], str]) -> _Fra
     low, high = _scale(values)
     probe = _Frame(count, low, high, HEIGHT)
     widest = max(len(fmt(t)) for t in probe.ticks())
-    return _Frame(count, low, high, HEIGHT, max(LEFT, int(widest * 6.4) + 8))
+    return _Frame(count, low, high, HEIGHT, max(LEFT, int(widest * 7) + 8))
 
 
 def _svg_open(title: str, description: str, height: int) -> list[str]:
@@ -110,7 +119,7 @@ def _axes(frame: _Frame, labels: Sequence[str], groups: Sequence[str | None], fm
         out.append(f'<text x="{x}" y="{frame.bottom + 13}" text-anchor="middle" {FONT} fill="#333">{escape(label)}</text>')
         group = groups[i] if i < len(groups) else None
         if group:
-            out.append(f'<text x="{x}" y="{frame.bottom + 26}" text-anchor="middle" {FONT} fill="#333" '
+            out.append(f'<text x="{x}" y="{frame.bottom + 27}" text-anchor="middle" {FONT} fill="#333" '
                        f'font-weight="bold">{escape(group)}</text>')
     return out
 
@@ -120,16 +129,16 @@ def _legend(names: Sequence[str], y0: int, dashed_from: int = len(COLOURS)) -> l
     per_row, col_w = 2, (WIDTH - 16) // 2
     for i, name in enumerate(names):
         x = 8 + (i % per_row) * col_w
-        y = y0 + (i // per_row) * 16
+        y = y0 + (i // per_row) * 17
         colour = COLOURS[i % len(COLOURS)]
         dash = ' stroke-dasharray="4 2"' if i >= dashed_from else ""
         out.append(f'<line x1="{x}" y1="{y - 4}" x2="{x + 16}" y2="{y - 4}" stroke="{colour}" stroke-width="4"{dash}/>')
-        out.append(f'<text x="{x + 21}" y="{y}" {FONT} fill="#222">{escape(_short(name))}</text>')
+        out.append(f'<text x="{x + 21}" y="{y}" {FONT} fill="#222">{escape(_fit(name, col_w - 26))}</text>')
     return out
 
 
 def _legend_height(count: int) -> int:
-    return 0 if count == 0 else 8 + ((count + 1) // 2) * 16
+    return 0 if count == 0 else 8 + ((count + 1) // 2) * 17
 
 
 def bar_chart(labels: Sequence[str], series: Sequence[Series], *, title: str, description: str = "",

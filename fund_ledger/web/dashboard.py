@@ -51,9 +51,11 @@ def who_name(request_row: dash.Request) -> str:
 # --- charts -----------------------------------------------------------------------------------------
 
 def _axis(months: tuple[str, ...]) -> tuple[list[str], list[str | None]]:
-    """Month numbers along the axis, and the year under the first month and under each January."""
+    """Month numbers along the axis, and the year under each January and under the first month (unless a
+    January follows at once: two years side by side would overlap)."""
     labels = [str(int(mo[5:])) for mo in months]
-    groups = [mo[:4] if i == 0 or mo.endswith("-01") else None for i, mo in enumerate(months)]
+    first_named = len(months) < 2 or not months[1].endswith("-01")
+    groups = [mo[:4] if mo.endswith("-01") or (i == 0 and first_named) else None for i, mo in enumerate(months)]
     return labels, groups
 
 

@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from fund_ledger.reports.charts import HEIGHT, Series, bar_chart, line_chart, nice_ceiling
+from fund_ledger.reports.charts import HEIGHT, WIDTH, Series, bar_chart, line_chart, nice_ceiling, text_width
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONTHS = ["12", "1", "2"]
@@ -22,7 +22,7 @@ def parse(svg: str) -> ET.Element:
 def test_a_chart_is_well_formed_and_scales(draw):
     root = parse(draw(MONTHS, [Series("收入", (100_00, 2_500_00, 0)), Series("支出", (50_00, 0, 7_00))],
                       title="Income & spending <per month>", groups=["2026", "2027", None]))
-    assert root.get("width") == "100%" and root.get("viewBox").startswith("0 0 400 ")
+    assert root.get("width") == "100%" and root.get("viewBox").startswith(f"0 0 {WIDTH} ")
     assert root.get("role") == "img" and root.get("aria-label") == "Income & spending <per month>"
     assert root.find(f"{SVG}title").text == "Income & spending <per month>"
     texts = [t.text for t in root.iter(f"{SVG}text")]
@@ -36,7 +36,8 @@ def test_names_and_titles_are_escaped(draw):
     root = parse(svg)
     assert root.find(f"{SVG}title").text == NASTY and root.find(f"{SVG}desc").text == NASTY
     assert root.get("aria-label") == NASTY
-    assert any(t.text and t.text.startswith('<script>alert("x")') for t in root.iter(f"{SVG}text"))
+    assert any(t.text and t.text.startswith("<script>alert(") for t in root.iter(f"{SVG}text"))  # the legend
+    assert any(t.text and t.text.startswith(NASTY + " 12: ") for t in root.iter(f"{SVG}title"))  # each bar or point
     assert not list(root.iter(f"{SVG}script")) and not list(root.iter("script"))
 
 
@@ -76,7 +77,9 @@ def test_an_empty_chart_is_still_a_chart():
 def test_long_names_are_cut_in_the_legend():
     root = parse(line_chart(MONTHS, [Series("很" * 60, (1, 2, 3))], title="t"))
     legend = [t.text for t in root.iter(f"{SVG}text") if t.text and t.text.startswith("很")]
-    assert legend == ["很" * 21 + "…"]
+    assert len(legend) == 1 and legend[0].endswith("…") and text_width(legend[0]) <= WIDTH / 2
+    short = [t.text for t in parse(line_chart(MONTHS, [Series("爱力量", (1, 2, 3))], title="t")).iter(f"{SVG}text")]
+    assert "爱力量" in short
 
 
 @pytest.mark.parametrize("fen, top", [(0, 0), (1, 100), (99_00, 100_00), (101_00, 200_00), (230_000_00, 500_000_00),
