@@ -1,4 +1,4 @@
-"""HTML pages: the overview (funds and trial balance) and the journal."""
+"""HTML pages: log-in, the journal and the funds (the dashboards at /overview and /home are in .dashboard)."""
 from __future__ import annotations
 
 from datetime import date
@@ -26,12 +26,13 @@ filters.register(bp)
 
 
 BOOK_READERS = ("manager", "auditor")
-HOME_BY_ROLE = {"manager": "web.overview", "auditor": "web.overview", "grantee": "web.funds", "admin": "web.users"}
+HOME_BY_ROLE = {"manager": "web.overview", "auditor": "web.overview", "grantee": "web.grantee_home", "admin": "web.users"}
 
 
 NAV = [
     # endpoint, its label (a msgid), roles that see it
     ("web.overview", N_("Overview"), BOOK_READERS),
+    ("web.grantee_home", N_("Dashboard"), ("grantee",)),
     ("web.journal", N_("Journal"), BOOK_READERS),
     ("web.funds", N_("Funds"), ("manager", "auditor", "grantee")),
     ("web.donors", N_("Donors"), BOOK_READERS),
@@ -111,15 +112,6 @@ def logout():
     return redirect(url_for("web.login"))
 
 
-@bp.get("/overview")
-@access(*BOOK_READERS)
-def overview():
-    session = db_session()
-    as_of = _date_arg("as_of")
-    tb = build_trial_balance(session, as_of)
-    return render_template("web/overview.html", tb=tb, as_of_arg=as_of)
-
-
 @bp.get("/journal")
 @access(*BOOK_READERS)
 def journal():
@@ -175,4 +167,5 @@ from . import programmes  # noqa: E402,F401
 from . import exports  # noqa: E402,F401
 from . import periods  # noqa: E402,F401
 from . import reports  # noqa: E402,F401
+from . import dashboard  # noqa: E402,F401
 from . import public  # noqa: E402

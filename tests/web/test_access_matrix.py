@@ -29,6 +29,7 @@ EXPECTED: dict[str, set[str]] = {
     "web.logout": EVERYONE_SIGNED_IN,
     "web.account": EVERYONE_SIGNED_IN,
     "web.overview": BOOKS,
+    "web.grantee_home": {"grantee"},
     "web.journal": BOOKS,
     "web.entry_detail": BOOKS,
     "web.funds": {"manager", "auditor", "grantee"},

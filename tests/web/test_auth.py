@@ -15,7 +15,7 @@ from fund_ledger import clock
 DEMO_PASSWORD = "aililiang-2026"
 LOGIN_FAILED = "wrong username or password, or the account is disabled"
 HOME = {"admin": "/admin/users", "manager": "/overview", "manager2": "/overview", "auditor": "/overview",
-        "zhuren": "/funds"}
+        "zhuren": "/home"}
 
 
 # ---------------------------------------------------------------------------------------------- helpers
