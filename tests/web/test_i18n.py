@@ -33,7 +33,8 @@ def test_lang_en_shows_english_only(client):
     assert '<html lang="en">' in page
     assert ">Overview</a>" in nav(page) and ">Journal</a>" in nav(page) and ">Audit log</a>" in nav(page)
     assert "概览" not in nav(page)
-    assert "<h1>Funds and trial balance</h1>" in page and "Bank deposits" in page and "银行存款" not in page
+    assert "<h1>Overview <small>" in page and ">Funds and trial balance ↓</a>" in page
+    assert "Bank deposits" in page and "银行存款" not in page
     assert "¥78,000.00" in page and page.count("239,408.50") == 2  # amounts are written the same way
     assert 'hreflang="zh-CN">中文</a>' in page
 

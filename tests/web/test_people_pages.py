@@ -49,7 +49,7 @@ def test_admin_adds_a_grantee_who_can_then_log_in(app, login):
     assert re.search(r"li\.na</a></td>\s*<td>喜悦绘 李娜</td>\s*<td>受助机构</td>\s*<td>喜悦绘</td>", page)
 
     li_na = login("li.na", NEW_PASSWORD)
-    assert li_na.get("/").headers["Location"] == "/funds"
+    assert li_na.get("/").headers["Location"] == "/home"  # the grantee's own dashboard
     account = li_na.get("/account").get_data(as_text=True)
     assert "li.na" in account and "喜悦绘" in account and "受助机构" in account
 

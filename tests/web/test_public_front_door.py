@@ -152,7 +152,7 @@ def test_issued_audit_reports_are_listed_downloadable_and_checkable(app, client,
 
 
 @pytest.mark.parametrize(("username", "home"), [("manager", "/overview"), ("auditor", "/overview"),
-                                                ("zhuren", "/funds"), ("admin", "/admin/users")])
+                                                ("zhuren", "/home"), ("admin", "/admin/users")])
 def test_logged_in_users_still_go_to_their_own_home(login, username, home):
     response = login(username).get("/")
     assert response.status_code == 302 and response.headers["Location"] == home
