@@ -198,7 +198,7 @@ DETAIL_KEYS = {  # an audit record's detail field -> its name in words (context 
     "entry": NP_("audit detail", "entry"), "reference": NP_("audit detail", "reference"),
     "paid_on": NP_("audit detail", "paid on"), "received_on": NP_("audit detail", "received on"),
     "starts_on": NP_("audit detail", "starts on"), "ends_on": NP_("audit detail", "ends on"),
-    "approval": NP_("audit detail", "approval"), "of": NP_("audit detail", "approvals needed"),
+    "approval": NP_("audit detail", "approvals"), "of": NP_("audit detail", "approvals needed"),
     "reserved": NP_("audit detail", "money reserved"), "released": NP_("audit detail", "reservation released"),
     "name": NP_("audit detail", "name"), "kind": NP_("audit detail", "kind"),
     "related_party": NP_("audit detail", "related party"), "count": NP_("audit detail", "count"),
@@ -261,7 +261,10 @@ def _pairs(data: dict) -> str:
     if "to" in data:  # a request's move: "submitted → approved"
         parts.append(f"{_status_word(data.get('from'))} → {_status_word(data['to'])}" if data.get("from")
                      else _status_word(data["to"]))
-    parts += [f"{_key_name(k)}{colon}{_detail_value(k, v)}" for k, v in data.items() if k not in ("from", "to")]
+    shown = {k: v for k, v in data.items() if k not in ("from", "to")}
+    if "approval" in shown and "of" in shown:  # the 1st of 2 approvals: "approvals: 1/2"
+        shown["approval"] = f"{shown['approval']}/{shown.pop('of')}"
+    parts += [f"{_key_name(k)}{colon}{_detail_value(k, v)}" for k, v in shown.items()]
     return "；".join(parts) if language() == "zh" else " · ".join(parts)
 
 
