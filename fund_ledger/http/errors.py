@@ -13,8 +13,33 @@ from .security import is_api_request
 from ..schemas.base import flat_errors
 from ..schemas.messages import code_of, codes_of, render
 from ..services.errors import INVALID_INPUT, ServiceError
+from .i18n import N_
 
 PROBLEM = "application/problem+json"
+
+STATUS_PAGES = {
+    # status -> what a person's page says (msgids; the catalogue has the Chinese): a title, then what it means
+    # and what to do. Werkzeug's own English ("Not Found", "The requested URL was not found on the server...")
+    # never reaches a page: its words are for the API's problems.
+    400: (N_("The request could not be understood"), N_("Something in the address or the form is not valid.")),
+    401: (N_("Please log in"), N_("This page is for signed-in users.")),
+    403: (N_("Not allowed"), N_("Your role may not use this page. Ask a fund manager if you think it should.")),
+    404: (N_("Page not found"), N_("There is no page at this address. Check the address, or start again from the "
+                                   "home page.")),
+    405: (N_("Not allowed this way"), N_("This page cannot be used like that. Go back and use the page's own "
+                                          "buttons.")),
+    409: (N_("Conflict"), N_("Something changed in the meantime. Reload the page and try again.")),
+    410: (N_("Page not found"), N_("There is no page at this address. Check the address, or start again from the "
+                                   "home page.")),
+    413: (N_("Too large"), N_("The file or form is too large.")),
+    415: (N_("Not accepted"), N_("This kind of file or form is not accepted here.")),
+    422: (N_("The request could not be understood"), N_("Something in the address or the form is not valid.")),
+    429: (N_("Too many attempts"), N_("Too many attempts in a short time. Wait a few minutes and try again.")),
+    500: (N_("Something went wrong"), N_("An unexpected error: nothing was changed. Try again; if it happens "
+                                         "again, tell the administrator.")),
+    503: (N_("Not available just now"), N_("The service is busy or being maintained. Try again in a few "
+                                           "minutes.")),
+}
 
 
 def problem(status: int, title: str, detail: str, errors: dict | None = None, code: str | None = None, headers=None):
@@ -54,6 +79,8 @@ def http_error(exc: HTTPException):
                            errors, INVALID_INPUT if code == 400 else None, headers=headers)
         return problem(code, exc.name, detail, None, headers=headers)
     errors = getattr(exc, "data", {}).get("messages") if hasattr(exc, "data") else None
+    if detail == type(exc).description or detail == HTTPException.description:
+        detail = None  # Werkzeug's stock English adds nothing to the page's own words
     if isinstance(errors, dict) and code == 400:  # refused at the door (a NUL): each field's message, coded
         errors = flat_errors({k: v for loc in errors.values() if isinstance(loc, dict) for k, v in loc.items()})
         if errors:
@@ -82,9 +109,13 @@ def _detail(errors: dict) -> str:
     return "the input is not valid: " + "; ".join(f"{k}: {v[0]}" for k, v in flat_errors(errors).items() if v)
 
 
-def _page(code: int, title: str, detail: str, headers=None):
+def _page(code: int, title: str, detail: str | None, headers=None):
+    """The app's own page for a refusal or an error, in the page's language (Chinese first): the status's title
+    and what it means (:data:`STATUS_PAGES`), then the particular reason, if there is one."""
+    heading, meaning = STATUS_PAGES.get(code) or STATUS_PAGES[500 if code >= 500 else 400]
     try:
-        body = render_template("web/error.html", code=code, title=title, detail=detail)
+        body = render_template("web/error.html", code=code, title=title, heading=heading, meaning=meaning,
+                               detail=detail)
     except Exception:  # noqa: BLE001 - the error page itself failed: answer plainly, never with a trace
         from flask import current_app
 

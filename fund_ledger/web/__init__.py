@@ -115,14 +115,29 @@ def logout():
 @bp.get("/journal")
 @access(*BOOK_READERS)
 def journal():
+    """The journal, newest first, filtered by accounting date (from, to), fund, account (and those under it),
+    entry code and words in the memo, read through ``schemas.lists.JournalQuery``. A filter that is not valid
+    is said beside its box, and then no entry is listed (never a list taken for the filtered one)."""
+    from ..schemas.lists import JournalQuery
+    from ..services.lists import JournalFilter, journal_list
+    from .search import query_args
+
     session = db_session()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    per_page = min(max(request.args.get("per_page", 50, type=int) or 50, 1), 200)
-    entries, total = journal_page(session, page=page, per_page=per_page)
+    args, errors, raw = query_args(JournalQuery, ("from", "to", "fund", "account", "code", "q", "per_page"))
+    entries, total, page, per_page = [], 0, 1, 50
+    if args is not None:
+        wanted, page, per_page = JournalFilter.of(args), args["page"], args["per_page"]
+        if wanted.any:
+            found = journal_list(session, wanted, page=page, per_page=per_page)
+            entries, total = found.items, found.total
+        else:  # the whole journal: pages chosen on the primary key, deep ones as cheap as the first
+            entries, total = journal_page(session, page=page, per_page=per_page)
     names = {c: localized(a.name, a.name_en) for c, a in repo.load_accounts(session).items()}
-    funds = {c: f.name for c, f in repo.load_funds(session).items()}
+    funds = repo.load_funds(session)
     return render_template("web/journal.html", entries=entries, total=total, page=page, per_page=per_page,
-                           accounts=names, funds=funds)
+                           accounts=names, funds={c: f.name for c, f in funds.items()}, fund_rows=funds.values(),
+                           raw=raw, errors=errors, filters={k: v for k, v in raw.items() if v},
+                           codes=filters.ENTRY_CODES)
 
 
 @bp.get("/journal/<number>")

@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 
 from ..schemas import donations as forms
 from ..schemas.base import load_form
+from ..schemas.lists import GiftListQuery
 from ..http.errors import placed, words
 from ..schemas.messages import Message
 from ..http.db import db_session, engine
@@ -36,10 +37,14 @@ from ..services import funds as fund_svc
 from ..services import pledges as pledge_svc
 from ..services.errors import Conflict, InvalidInput, NotFound, ServiceError, from_validation
 from ..services.idempotency import request_fingerprint, run_once
+from ..services.lists import GiftFilter, gift_list, iter_gifts
+from ..http.downloads import streamed_csv
+from ..reports.gift_list import gift_list_csv
 from ..services.imports import COLUMNS, ImportErrors, import_file, unfinished_imports
 from ..clock import local_today
 from . import ACTIVE, BOOK_READERS, bp
 from .people import MAX_ID, _int_or_none, _notice, _refused, message
+from .search import query_args  # (and with it the search page's route)
 
 PER_PAGE = 50
 DONOR_CHOICES = 200
@@ -263,23 +268,43 @@ def donor_statement(donor_id: int):
 
 # --- donations ------------------------------------------------------------------------------------------
 
+GIFT_FILTERS = ("fund", "from", "to", "donor", "donor_id", "batch")
+"""The query keys of the gifts list's filters (kept in the pager's and the download's links)."""
+
+
 @bp.get("/donations")
 @access(*BOOK_READERS)
 def donations():
+    """Gifts, newest first, filtered by fund, date received (from, to, both days included), part of the donor's
+    name, a donor or an import batch. A filter that is not valid is said beside its box, and then no gift is
+    listed: never a list the person would take for the filtered one."""
     db = db_session()
-    fund_code = request.args.get("fund", "").strip()[:32]
-    donor_id, batch_id, page = _id_arg("donor_id"), _id_arg("batch"), _page_arg()
-    found, total_amount = svc.donation_page(db, donor_id=donor_id, fund_code=fund_code, batch_id=batch_id,
-                                            page=page, per_page=PER_PAGE)
-    rows = [{"d": r.donation, "donor": r.donor, "fund_name": r.fund_name, "entry": r.entry_number,
-             "refund_entry": r.refund_entry, "receipt": r.receipt_number} for r in found.items]
-    total = found.total
-    donor = db.get(m.Donor, donor_id) if donor_id else None
-    batch = db.get(m.ImportBatch, batch_id) if batch_id else None
-    filters = {k: v for k, v in {"fund": fund_code, "donor_id": donor_id, "batch": batch_id}.items() if v}
+    args, errors, raw = query_args(GiftListQuery, GIFT_FILTERS)
+    filters = {k: v for k, v in raw.items() if v}
+    rows, total, total_amount, page = [], 0, 0, 1
+    donor = batch = None
+    if args is not None:
+        wanted = GiftFilter.of(args)
+        found, total_amount = gift_list(db, wanted, page=args["page"], per_page=PER_PAGE)
+        rows = [{"d": r.donation, "donor": r.donor, "fund_name": r.fund_name, "entry": r.entry_number,
+                 "refund_entry": r.refund_entry, "receipt": r.receipt_number} for r in found.items]
+        total, page = found.total, found.page
+        donor = db.get(m.Donor, wanted.donor_id) if wanted.donor_id else None
+        batch = db.get(m.ImportBatch, wanted.batch) if wanted.batch else None
     return render_template("web/donations/donations.html", rows=rows, total=int(total), total_amount=int(total_amount),
                            page=page, per_page=PER_PAGE, funds=list(db.scalars(select(m.Fund).order_by(m.Fund.id))),
-                           fund_code=fund_code, donor=donor, batch=batch, filters=filters)
+                           fund_code=raw["fund"], raw=raw, errors=errors, donor=donor, batch=batch, filters=filters)
+
+
+@bp.get("/donations.csv")
+@access(*BOOK_READERS)
+def donations_csv():
+    """The filtered gifts list as a file for a spreadsheet (every gift that matches, oldest first)."""
+    args, _errors, _raw = query_args(GiftListQuery, GIFT_FILTERS)
+    if args is None:  # the page says what is wrong, beside the box
+        return redirect(url_for("web.donations", **{k: v for k, v in request.args.items() if k in GIFT_FILTERS}))
+    rows = iter_gifts(db_session(), GiftFilter.of(args))
+    return streamed_csv(gift_list_csv(rows), f"gifts-{local_today().isoformat()}.csv")
 
 
 def _donation_form_page(db, *, form, key: str, error=None, errors=None, unplaced=None, status=200,
@@ -291,7 +316,8 @@ def _donation_form_page(db, *, form, key: str, error=None, errors=None, unplaced
         m.Donor.id.in_({s.pledge.donor_id for s in open_pledges})))} if open_pledges else {}
     return render_template("web/donations/donation_form.html", form=form, key=key, error=error, errors=errors or {},
                            unplaced=unplaced,
-                           donors=_donor_choices(db, donor_q, chosen), donor_q=donor_q, funds=_open_funds(db),
+                           donors=_donor_choices(db, donor_q, chosen), donor_q=donor_q, donor_limit=DONOR_CHOICES,
+                           funds=_open_funds(db),
                            channels=CHANNEL_NAMES, pledges=open_pledges, pledge_donors=donor_names,
                            fund_names={f.code: f.name for f in db.scalars(select(m.Fund))},
                            today=local_today(), typed_amount=typed_amount), status

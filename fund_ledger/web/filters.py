@@ -5,7 +5,8 @@ Money: ``|amount`` (``100,000.00``), ``|yuan`` (``¥100,000.00``) and ``|capital
 show Beijing time (:data:`fund_ledger.clock.LOCAL_TZ`) with the zone marked: ``|local_time``
 (``2026-11-27 10:00:01 UTC+8``, in a ``<time>`` holding the UTC instant). Dates: ``|day`` (ISO, as the
 ledger writes them) and ``|long_date`` (``2026年11月27日`` / ``November 27, 2026``). Words: ``role_name``,
-``audit_action_name``, ``|entry_code``, and ``message`` / ``field_errors`` for what a service says,
+``audit_action_name``, ``|entry_code``, ``person`` (a username shown as the person's name), ``fund_name``
+(a fund code shown as the fund's name), ``|short_detail`` (an audit record's detail in words), and ``message`` / ``field_errors`` for what a service says,
 all through the gettext catalogue (:mod:`fund_ledger.http.i18n`).
 """
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-from flask import Blueprint
+from flask import Blueprint, g, has_request_context
 from flask_babel import format_date, gettext, pgettext
 from markupsafe import Markup
+from sqlalchemy import select
 
 from ..clock import LOCAL_TZ
 from ..http.i18n import NP_, language
@@ -63,6 +65,12 @@ def local_time(at: str | datetime | None) -> Markup | str:
     utc = instant.astimezone(UTC)
     return Markup('<time datetime="{}">{} {}</time>').format(
         utc.strftime("%Y-%m-%dT%H:%M:%SZ"), instant.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S"), ZONE_MARK)
+
+
+def local_minute(at: str | datetime | None) -> str:
+    """A UTC stamp as Beijing time to the minute, plain text (``2026-11-27 10:00``): for tight columns."""
+    instant = _instant(at)
+    return instant.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if instant else (at or "")
 
 
 def local_day(at: str | datetime | None) -> str:
@@ -174,38 +182,145 @@ def field_errors(errors: dict | None, name: str) -> Markup:
     return Markup('<span class="field-error" id="error-{}" role="alert">{}</span>').format(name, joined)
 
 
-DETAIL_SHOWN = 80
+DETAIL_SHOWN = 120
 """Characters of an audit record's detail shown in the table (the whole of it is in the tooltip)."""
 MONEY_KEYS = {"amount", "total", "budget", "spent", "returned"}
 """Detail fields that hold money in fen: shown as yuan."""
+DIGEST_KEYS = {"sha256", "seal", "hash", "head_hash"}
+"""Detail fields holding a digest: its first characters are enough to tell one from another."""
+STAMP_KEYS = {"expires_at", "at"}
+"""Detail fields holding a UTC stamp: shown in Beijing time."""
+
+DETAIL_KEYS = {  # an audit record's detail field -> its name in words (context ``audit detail``)
+    "amount": NP_("audit detail", "amount"), "total": NP_("audit detail", "total"),
+    "budget": NP_("audit detail", "budget"), "spent": NP_("audit detail", "spent"),
+    "returned": NP_("audit detail", "returned"), "reason": NP_("audit detail", "reason"),
+    "entry": NP_("audit detail", "entry"), "reference": NP_("audit detail", "reference"),
+    "paid_on": NP_("audit detail", "paid on"), "received_on": NP_("audit detail", "received on"),
+    "starts_on": NP_("audit detail", "starts on"), "ends_on": NP_("audit detail", "ends on"),
+    "approval": NP_("audit detail", "approvals"), "of": NP_("audit detail", "approvals needed"),
+    "reserved": NP_("audit detail", "money reserved"), "released": NP_("audit detail", "reservation released"),
+    "name": NP_("audit detail", "name"), "kind": NP_("audit detail", "kind"),
+    "related_party": NP_("audit detail", "related party"), "count": NP_("audit detail", "count"),
+    "number": NP_("audit detail", "number"), "restricted": NP_("audit detail", "restricted"),
+    "purpose": NP_("audit detail", "purpose"), "parent": NP_("audit detail", "parent account"),
+    "credit_code": NP_("audit detail", "credit code"), "role": NP_("audit detail", "role"),
+    "organisation_id": NP_("audit detail", "organisation"), "organisation": NP_("audit detail", "organisation"),
+    "scope": NP_("audit detail", "counted per"), "failures": NP_("audit detail", "failures"),
+    "expires_at": NP_("audit detail", "expires"), "period": NP_("audit detail", "period"),
+    "sha256": NP_("audit detail", "SHA-256"), "seal": NP_("audit detail", "seal"),
+    "size": NP_("audit detail", "size"), "head_seq": NP_("audit detail", "last entry"),
+    "entries": NP_("audit detail", "entries"), "donor_id": NP_("audit detail", "donor"),
+    "fund": NP_("audit detail", "fund"), "file": NP_("audit detail", "file"), "rows": NP_("audit detail", "rows"),
+    "report": NP_("audit detail", "use report"), "attachment": NP_("audit detail", "attachment"),
+    "type": NP_("audit detail", "type"), "last": NP_("audit detail", "last entry"),
+    "method": NP_("audit detail", "method"), "path": NP_("audit detail", "address"),
+    "before": NP_("audit detail", "before"), "after": NP_("audit detail", "after"),
+    "bank_name": NP_("audit detail", "bank"), "bank_account_ends": NP_("audit detail", "account ending"),
+    "status": NP_("audit detail", "status"),
+}
+STATUS_WORDS = {"submitted": NP_("request status", "Submitted"), "approved": NP_("request status", "Approved"),
+                "rejected": NP_("request status", "Rejected"), "cancelled": NP_("request status", "Cancelled"),
+                "paid": NP_("request status", "Paid"), "acknowledged": NP_("request status", "Received")}
+"""A request's status in a detail's ``from`` and ``to`` (the same msgids as the request pages')."""
+YES, NO = NP_("audit detail", "yes"), NP_("audit detail", "no")
+
+
+def _key_name(key: str) -> str:
+    return pgettext("audit detail", DETAIL_KEYS[key]) if key in DETAIL_KEYS else key
+
+
+def _status_word(status) -> str:
+    return pgettext("request status", STATUS_WORDS[status]) if status in STATUS_WORDS else ("—" if status is None
+                                                                                           else str(status))
 
 
 def _detail_value(key: str, value) -> str:
+    if isinstance(value, bool):
+        return pgettext("audit detail", YES if value else NO)
     if key in MONEY_KEYS and type(value) is int:
         return format_yuan(value)
+    if key == "role" and isinstance(value, str):
+        return role_name(value)
+    if key == "fund" and isinstance(value, str):
+        return fund_name(value)
+    if key in DIGEST_KEYS and isinstance(value, str) and len(value) > 16:
+        return value[:12] + "…"
+    if key in STAMP_KEYS and isinstance(value, str) and _instant(value) is not None:
+        return _instant(value).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_detail_value(k, v)}" for k, v in value.items()) + "}"
+        return "（" + _pairs(value) + "）" if language() == "zh" else "(" + _pairs(value) + ")"
     if isinstance(value, list):
-        return "、".join(_detail_value("", v) for v in value)
-    return "—" if value is None else str(value)
+        return "、".join(_detail_value(key, v) for v in value)
+    return "—" if value is None or value == "" else str(value)
+
+
+def _pairs(data: dict) -> str:
+    colon = "：" if language() == "zh" else ": "
+    parts = []
+    if "to" in data:  # a request's move: "submitted → approved"
+        parts.append(f"{_status_word(data.get('from'))} → {_status_word(data['to'])}" if data.get("from")
+                     else _status_word(data["to"]))
+    shown = {k: v for k, v in data.items() if k not in ("from", "to")}
+    if "approval" in shown and "of" in shown:  # the 1st of 2 approvals: "approvals: 1/2"
+        shown["approval"] = f"{shown['approval']}/{shown.pop('of')}"
+    parts += [f"{_key_name(k)}{colon}{_detail_value(k, v)}" for k, v in shown.items()]
+    return "；".join(parts) if language() == "zh" else " · ".join(parts)
 
 
 def short_detail(detail: str | None) -> str:
-    """An audit record's detail as ``key: value`` pairs, money in yuan (the raw JSON stays in the cell's title)."""
+    """An audit record's detail in words, in the page's language: names for the fields, yuan for money,
+    yes/no, statuses by name, Beijing time (the raw JSON stays in the cell's title)."""
     if not detail or detail == "{}":
         return "—"
     try:
         data = json.loads(detail)
-        shown = " · ".join(f"{k}: {_detail_value(k, v)}" for k, v in data.items()) if isinstance(data, dict) else detail
     except ValueError:
-        shown = detail
+        data = None
+    shown = _pairs(data) if isinstance(data, dict) else detail
     return shown if len(shown) <= DETAIL_SHOWN else shown[:DETAIL_SHOWN - 1] + "…"
 
 
+# --- people and funds by name ---------------------------------------------------------------------------
+
+def _names(kind: str) -> dict[str, str]:
+    """username -> display name, or fund code -> fund name: read once per request (both lists are short)."""
+    key = f"_filters_{kind}_names"
+    if key not in g:
+        from ..db import models as m
+        from ..http.db import db_session
+
+        if kind == "people":
+            rows = db_session().execute(select(m.User.username, m.User.display_name))
+        else:
+            rows = db_session().execute(select(m.Fund.code, m.Fund.name))
+        setattr(g, key, {code: name for code, name in rows if name})
+    return g.get(key)
+
+
+def person(username: str | None) -> str:
+    """Who did something, by their name (``users.display_name``); the username when they have none."""
+    if not username:
+        return "—"
+    if not has_request_context():
+        return username
+    return _names("people").get(username, username)
+
+
+def fund_name(code: str | None) -> str:
+    """A fund by its name; the code when there is no such fund."""
+    if not code:
+        return "—"
+    if not has_request_context():
+        return code
+    return _names("funds").get(code, code)
+
+
 FILTERS = {"amount": amount, "yuan": yuan, "capital": capital, "local_time": local_time, "local_day": local_day,
-           "day": day, "long_date": long_date, "entry_code": entry_code, "short_detail": short_detail}
+           "local_minute": local_minute, "day": day, "long_date": long_date, "entry_code": entry_code,
+           "short_detail": short_detail, "person": person, "fund_name": fund_name}
 GLOBALS = {"role_name": role_name, "audit_action_name": audit_action_name, "message": message,
-           "field_errors": field_errors}
+           "field_errors": field_errors, "person": person, "fund_name": fund_name}
 
 
 def register(bp: Blueprint) -> None:

@@ -15,6 +15,7 @@ from flask_login import login_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from ..clock import LOCAL_TZ
 from ..http.db import db_session
 from ..db import models as m
 from ..http.i18n import N_, bi
@@ -210,9 +211,10 @@ def audit_log():
         return render_template("web/audit_log.html", raw=raw, page=None, errors=problems,
                                error="; ".join(f"{k}: {' '.join(v)}" for k, v in problems.items()),
                                actors=[u.username for u in users.list_users(db)]), 400
-    for name in ("since", "until"):
-        if args.get(name) is not None and args[name].tzinfo is not None:
-            args[name] = args[name].astimezone(UTC).replace(tzinfo=None)  # the log is kept in UTC
+    for name in ("since", "until"):  # people write Beijing time; the log is kept in UTC
+        if args.get(name) is not None:
+            at = args[name] if args[name].tzinfo is not None else args[name].replace(tzinfo=LOCAL_TZ)
+            args[name] = at.astimezone(UTC).replace(tzinfo=None)
     if args.get("until") is not None and DATE_ONLY.match(raw["until"]):
         args["until"] += timedelta(days=1)  # a date "until" on the page includes that day
     page = audit_page(db, args)

@@ -66,6 +66,8 @@ EXPECTED: dict[str, set[str]] = {
     "web.donor_detail": BOOKS,
     "web.donor_statement": BOOKS,
     "web.donations": BOOKS,
+    "web.donations_csv": BOOKS,  # issue 12: the filtered gifts list as CSV
+    "web.search": BOOKS,  # issue 12: one search over donors, organisations, gifts, requests
     "web.new_donation": {"manager"},
     "web.donation_detail": BOOKS,
     "web.donation_acknowledgement": BOOKS,

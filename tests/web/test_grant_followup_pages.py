@@ -203,5 +203,5 @@ def test_programmes_show_their_budget_and_the_list_filters(app, login):
 def test_the_audit_log_names_steps_in_chinese_and_money_in_yuan(app, login):
     page = login("auditor").get("/audit?action=disbursement.submit").get_data(as_text=True)
     assert "审计日志 · 3 条" in page and "提交拨款申请" in page
-    assert "amount: ¥30,000.00" in page and "amount: 3000000" not in page
+    assert "金额：¥30,000.00" in page and "金额：3000000" not in page  # (issue 12: the detail in words)
     assert '&#34;amount&#34;:3000000' in page  # the raw record stays in the cell's title (escaped)
