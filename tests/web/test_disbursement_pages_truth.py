@@ -82,8 +82,10 @@ def _main(html: str) -> str:
     return html.split("<main", 1)[1]
 
 
-def test_two_approvers_the_pages_say_one_of_two_and_the_same_manager_cannot_approve_again(app, login):
+def test_two_approvers_the_pages_say_one_of_two_and_the_same_manager_cannot_approve_again(app, login, client,
+                                                                                        api_token):
     zhuren, manager, manager2 = login("zhuren"), login("manager"), login("manager2")
+    auditor = {"Authorization": f"Bearer {api_token('auditor')}"}
     ident = _request(app, zhuren, "60,000.00", "困境儿童家庭教育与心理辅导（两人批准）")
     assert _post(manager, ident, "approve").status_code == 302
     once = _state(app)
@@ -100,6 +102,8 @@ def test_two_approvers_the_pages_say_one_of_two_and_the_same_manager_cannot_appr
     assert WAITING in queue_row
     assert WAITING in zhuren.get("/disbursements").get_data(as_text=True)
     assert WAITING in zhuren.get(f"/disbursements/{ident}").get_data(as_text=True)
+    api = client.get(f"/api/v1/disbursements/{ident}", headers=auditor).get_json()  # the API asks the same helper
+    assert (api["number"], api["approved_by"], api["waiting_for_approval"]) == (_number(ident), ["manager"], True)
 
     # the manager who approved: a plain note, no approve button; a second approval is refused, changing nothing
     assert f'/disbursements/{ident}/approve"' not in mine
