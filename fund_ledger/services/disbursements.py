@@ -426,6 +426,6 @@ def list_for(session: Session, actor: Actor, *, status: str | None = None, organ
     return rows, total
 
 
-__all__ = ["submit", "request_number", "check_step", "check_payment", "check_acknowledgement", "approvals", "Approvals", "approve", "reject", "cancel", "pay", "acknowledge", "get_disbursement", "events", "list_for",
+__all__ = ["submit", "request_number", "check_step", "check_payment", "check_acknowledgement", "approvals",
+           "Approvals", "approve", "reject", "cancel", "pay", "acknowledge", "get_disbursement", "events", "list_for",
            "submit_report", "receive_report", "send_back_report", "current_report"]
-

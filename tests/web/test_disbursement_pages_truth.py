@@ -183,7 +183,8 @@ def test_a_bad_payment_is_refused_before_the_confirmation(app, login):
     before = _state(app)
     refused = _post(manager, ident, "pay", paid_on="2999-01-01", reference="X")
     assert refused.status_code == 400 and 'id="confirm"' not in refused.get_data(as_text=True)
-    assert _post(manager, unapproved, "pay", paid_on=local_today().isoformat(), reference="X").status_code == 422  # the state refuses it
+    not_yet = _post(manager, unapproved, "pay", paid_on=local_today().isoformat(), reference="X")
+    assert not_yet.status_code == 422  # the request's state refuses it, before any confirmation
     assert _state(app) == before
 
 
