@@ -50,6 +50,9 @@ class DisbursementOut(Schema):
     budget = fields.List(fields.Dict())
     status = fields.String()
     approvals_needed = fields.Integer()
+    approved_by = fields.List(fields.String(), metadata={"description": "the managers who approved, in order"})
+    waiting_for_approval = fields.Boolean(metadata={"description": "approved by some, waiting for another manager"})
+    number = fields.String(metadata={"description": "the request's number as people quote it, e.g. BK-000004"})
     submitted_by = fields.String()
     submitted_at = fields.String()
     paid_on = fields.String(allow_none=True)
@@ -84,8 +87,10 @@ def report_json(session, report: m.DisbursementReport | None) -> dict | None:
 
 def disbursement_json(session, row: m.Disbursement) -> dict:
     entry = repo.get_entry(session, row.payment_entry_id) if row.payment_entry_id else None
+    approvals = svc.approvals(session, row)
     return {
-        "id": row.id, "organisation_id": row.organisation_id,
+        "id": row.id, "number": svc.request_number(row.id), "organisation_id": row.organisation_id,
+        "approved_by": list(approvals.given), "waiting_for_approval": approvals.waiting,
         "fund_id": session.scalar(select(m.Fund.id).where(m.Fund.code == row.fund_code)), "fund_code": row.fund_code,
         "amount": fen_to_str(row.amount), "purpose": row.purpose,
         "budget": [{"item": x["item"], "amount": fen_to_str(x["amount"])} for x in json.loads(row.budget)],

@@ -7,6 +7,7 @@ log, in one transaction. A grantee sees only its own organisation's requests: ot
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
@@ -33,6 +34,12 @@ GRANT_EXPENSE, BANK = "5101", "1002"
 def dual_approval_above() -> int:
     """Requests above this many fen need two different managers' approval (FUND_LEDGER_DUAL_APPROVAL_ABOVE, yuan)."""
     return settings().dual_approval_above
+
+
+def request_number(disbursement_id: int) -> str:
+    """The request's number as people read and quote it, in the acknowledgements' style: 拨款 (BK) and the
+    request's sequence, e.g. ``BK-000004``. Every page, notice and entry names a request by it."""
+    return f"BK-{disbursement_id:06d}"
 
 
 def get_disbursement(session: Session, actor: Actor, disbursement_id: int) -> m.Disbursement:
@@ -104,18 +111,54 @@ def submit(session: Session, actor: Actor, *, organisation_id: int, fund, amount
     return row
 
 
+def check_step(row: m.Disbursement, action: str) -> None:
+    """Refuse a step the request's state does not allow (RuleBroken ``wrong_state``). The pages ask this
+    before they show a step's confirmation, the step itself asks it again under the ledger's lock."""
+    if next_state(row.status, action) is None:
+        raise RuleBroken(f"a request that is {row.status} cannot take the step '{action}'", code="wrong_state")
+
+
 def _move(session: Session, actor: Actor, disbursement_id: int, action: str) -> tuple[m.Disbursement, str]:
     lock_ledger(session)  # every step may touch the fund's reservations: one at a time, in the database
     row = get_disbursement(session, actor, disbursement_id)
     session.refresh(row)
-    if next_state(row.status, action) is None:
-        raise RuleBroken(f"a request that is {row.status} cannot take the step '{action}'", code="wrong_state")
+    check_step(row, action)
     return row, row.status
 
 
 def approvers(session: Session, row: m.Disbursement) -> list[str]:
+    """Who approved the request, in order (each manager once: a second approval by the same one is refused)."""
     return list(session.scalars(select(m.DisbursementEvent.actor).where(
-        m.DisbursementEvent.disbursement_id == row.id, m.DisbursementEvent.action == "approve")))
+        m.DisbursementEvent.disbursement_id == row.id, m.DisbursementEvent.action == "approve")
+        .order_by(m.DisbursementEvent.id)))
+
+
+@dataclass(frozen=True)
+class Approvals:
+    """How many approvals a request needs and has, and who may still give one."""
+
+    needed: int
+    given: tuple[str, ...]
+    """The managers who approved, in order."""
+    submitted_by: str
+    waiting: bool
+    """Submitted, approved by some but not yet by enough managers: waiting for another one."""
+
+    @property
+    def count(self) -> int:
+        return len(self.given)
+
+    def may_approve(self, username: str) -> bool:
+        """Whether this manager's approval would count: not the submitter, not one who already approved.
+        (The fund's money is checked at the last approval, by :func:`approve`.)"""
+        return username != self.submitted_by and username not in self.given
+
+
+def approvals(session: Session, row: m.Disbursement) -> Approvals:
+    """The request's approvals: the one place the pages and the API learn "1 of 2, waiting for another"."""
+    given = tuple(approvers(session, row))
+    return Approvals(needed=row.approvals_needed, given=given, submitted_by=row.submitted_by,
+                     waiting=row.status == SUBMITTED and 0 < len(given) < row.approvals_needed)
 
 
 def _reserve(session: Session, row: m.Disbursement, sign: int) -> None:
@@ -184,17 +227,24 @@ def cancel(session: Session, actor: Actor, disbursement_id: int, reason: str = "
     return row
 
 
-def pay(session: Session, actor: Actor, disbursement_id: int, *, paid_on: date, reference: str,
-        today: date | None = None) -> m.Disbursement:
-    """Post the payment (and, for a restricted fund, the release of the restriction) and free the reservation."""
-    if actor.role not in ("manager", "system"):
-        raise Forbidden("only a fund manager pays")
-    reference = (reference or "").strip()
+def check_payment(*, paid_on: date, reference: str, today: date | None = None) -> str:
+    """Refuse a payment's date or reference (InvalidInput); the reference as it is kept. The page asks this
+    before it shows the payment's confirmation, :func:`pay` asks it again."""
+    reference = (reference or "").strip() if isinstance(reference, str) else ""
     if not reference or len(reference) > 64:
         raise InvalidInput("the payment reference (1 to 64 characters) is required", {"reference": [Message("required")]})
     if type(paid_on) is date and paid_on > (today or local_today()):  # the field is the payment's date
         raise InvalidInput(f"{paid_on.isoformat()} is in the future",
                            {"paid_on": [Message("date.future", date=paid_on.isoformat())]})
+    return reference
+
+
+def pay(session: Session, actor: Actor, disbursement_id: int, *, paid_on: date, reference: str,
+        today: date | None = None) -> m.Disbursement:
+    """Post the payment (and, for a restricted fund, the release of the restriction) and free the reservation."""
+    if actor.role not in ("manager", "system"):
+        raise Forbidden("only a fund manager pays")
+    reference = check_payment(paid_on=paid_on, reference=reference, today=today)
     row, before = _move(session, actor, disbursement_id, "pay")
     fund = session.scalar(select(m.Fund).where(m.Fund.code == row.fund_code))
     org = session.get(m.Organisation, row.organisation_id)
@@ -211,15 +261,23 @@ def pay(session: Session, actor: Actor, disbursement_id: int, *, paid_on: date, 
     return row
 
 
+def check_acknowledgement(row: m.Disbursement, *, received_on: date, today: date | None = None) -> None:
+    """Refuse a date of receipt before the payment or in the future (InvalidInput). The page asks this before
+    it shows the acknowledgement's confirmation, :func:`acknowledge` asks it again."""
+    if type(received_on) is not date or row.paid_on is None or received_on < row.paid_on \
+            or received_on > (today or local_today()):
+        paid = row.paid_on.isoformat() if row.paid_on else "?"
+        raise InvalidInput(f"the date received is on or after the payment ({paid}) and not "
+                           f"in the future", {"received_on": [Message("received_on.range")]})
+
+
 def acknowledge(session: Session, actor: Actor, disbursement_id: int, *, received_on: date,
                 today: date | None = None) -> m.Disbursement:
     """The grantee confirms the money arrived."""
     if actor.role != "grantee":
         raise Forbidden("only the grantee itself acknowledges receipt")
     row, before = _move(session, actor, disbursement_id, "acknowledge")
-    if type(received_on) is not date or received_on < row.paid_on or received_on > (today or local_today()):
-        raise InvalidInput(f"the date received is on or after the payment ({row.paid_on.isoformat()}) and not "
-                           f"in the future", {"received_on": [Message("received_on.range")]})
+    check_acknowledgement(row, received_on=received_on, today=today)
     row.status, row.acknowledged_on = next_state(before, "acknowledge"), received_on
     _event(session, actor, row, "acknowledge", before, {"received_on": received_on.isoformat()})
     return row
@@ -319,7 +377,7 @@ def receive_report(session: Session, actor: Actor, disbursement_id: int, *, note
         if fund.restricted:  # money not spent on the purpose is restricted again
             lines += [Posting("3101", fund.code, debit=report.returned), Posting("3102", fund.code, credit=report.returned)]
         entry = post_entry(session, actor, EntryDraft(
-            returned_on, EntryCode.RETURN, f"{org.name}退回未使用资助款（申请 {row.id}，凭证 {return_reference}）",
+            returned_on, EntryCode.RETURN, f"{org.name}退回未使用资助款（申请 {request_number(row.id)}，凭证 {return_reference}）",
             tuple(lines), source=f"disbursement:{row.id}:return"), today=today or local_today(), audit_action=None)
         report.return_entry_id, report.returned_on, report.return_reference = entry.seq, returned_on, return_reference
     report.status, report.decided_by, report.decided_at, report.decision_note = (
@@ -368,6 +426,6 @@ def list_for(session: Session, actor: Actor, *, status: str | None = None, organ
     return rows, total
 
 
-__all__ = ["submit", "approve", "reject", "cancel", "pay", "acknowledge", "get_disbursement", "events", "list_for",
+__all__ = ["submit", "request_number", "check_step", "check_payment", "check_acknowledgement", "approvals",
+           "Approvals", "approve", "reject", "cancel", "pay", "acknowledge", "get_disbursement", "events", "list_for",
            "submit_report", "receive_report", "send_back_report", "current_report"]
-

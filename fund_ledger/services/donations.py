@@ -302,13 +302,19 @@ def donation_by_code(session: Session, code: str) -> m.Donation | None:
     return session.scalar(select(m.Donation).where(m.Donation.verification_code == code)) if code else None
 
 
+def check_refund(*, on: date | None, today: date | None = None) -> None:
+    """Refuse a refund dated in the future (InvalidInput). The gift's page asks this before it shows the
+    refund's confirmation; :func:`refund_donation` asks it again."""
+    if type(on) is date and on > (today or local_today()):  # the field is the refund's date, not the entry's
+        raise InvalidInput(f"{on.isoformat()} is in the future", {"on": [Message("date.future", date=on.isoformat())]})
+
+
 def refund_donation(session: Session, actor: Actor, donation_id: int, reason: str, *,
                     on: date | None = None, today: date | None = None):
     """Reverse the gift's entry (a refund, or the correction of a mistaken gift), with the reason shown."""
     _require_manager(actor)
     donation = get_donation(session, donation_id)
-    if type(on) is date and on > (today or local_today()):  # the field is the refund's date, not the entry's
-        raise InvalidInput(f"{on.isoformat()} is in the future", {"on": [Message("date.future", date=on.isoformat())]})
+    check_refund(on=on, today=today)
     entry = repo.get_entry(session, donation.entry_id)
     reversal = reverse_entry(session, actor, entry.number, reason, accounting_date=on, today=today, by_owner=True)
     audit.record(session, actor, "donation.refund", object_type="donation", object_id=donation.id,
@@ -341,7 +347,7 @@ def donation_status(session: Session, donation: m.Donation) -> dict:
             "refund_reason": entry.memo if entry else None}
 
 
-__all__ = ["Gift", "create_donor", "record_donation", "record_donations", "refund_donation"]
+__all__ = ["Gift", "create_donor", "record_donation", "record_donations", "check_refund", "refund_donation"]
 
 
 # --- reading donors -------------------------------------------------------------------------------------

@@ -5,6 +5,11 @@ a fund's tracing page (which gifts paid for which grant, first in, first out).
 The patterns of the gift pages: CSRF on every form, POST → redirect → GET with a notice, the service's
 refusal shown on the page with nothing committed, and every step that moves (or promises) money passes
 the form's idempotency key through ``run_once``, so a double click acts once.
+
+A step that cannot be undone (payment, acknowledgement, rejection, cancellation) is asked twice, without
+JavaScript: the first submit checks the input and shows what will happen; only the form posted from that
+confirmation (``confirm=1``, the same idempotency key) calls the service. Approval happens on the request's
+page, beside its attachments, never from the list.
 """
 from __future__ import annotations
 
@@ -35,6 +40,8 @@ from .donations import _open_funds, _refused_here, loaded
 from .people import MAX_ID, _int_or_none, _notice
 
 READERS = ("grantee", "manager", "auditor")
+CONFIRMED = "1"
+"""The value of ``confirm`` on the form posted from a step's confirmation."""
 STATUS_NAMES = {"submitted": NP_("request status", "Submitted"), "approved": NP_("request status", "Approved"),
                 "rejected": NP_("request status", "Rejected"), "cancelled": NP_("request status", "Cancelled"),
                 "paid": NP_("request status", "Paid"), "acknowledged": NP_("request status", "Received")}
@@ -65,6 +72,9 @@ def report_status_name(status: str) -> str:
 @bp.app_template_global()
 def status_name(status: str) -> str:
     return pgettext("request status", STATUS_NAMES[status]) if status in STATUS_NAMES else status
+
+
+bp.add_app_template_global(svc.request_number, "request_number")
 
 
 @bp.app_template_global()
@@ -107,7 +117,8 @@ def disbursements():
                "filtered": any(v is not None for v in filters.values()),
                "programmes": {p.id: p for p in programmes.programmes_for(db)}}
     if actor.role == "grantee":
-        return render_template("web/disbursements/mine.html", org_name=orgs.get(actor.organisation_id, ""), **context)
+        return render_template("web/disbursements/mine.html", org_name=orgs.get(actor.organisation_id, ""),
+                               approvals=_approvals(db, rows), **context)
     money = repo.money_by_fund(db)
     if context["filtered"]:  # the queues always show everything waiting; the filters narrow the full list
         everything, _total = svc.list_for(db, actor, per_page=200)
@@ -118,9 +129,14 @@ def disbursements():
     waiting = sorted((r for r in everything if r.status == PAID), key=lambda r: (r.paid_on, r.id))
     reports = list(db.scalars(select(m.DisbursementReport).where(m.DisbursementReport.status == "submitted")
                               .order_by(m.DisbursementReport.id)))
-    approvals = {r.id: svc.approvers(db, r) for r in queue}
+    context["approvals"] = _approvals(db, [*queue, *rows])
     return render_template("web/disbursements/queue.html", queue=queue, approved=approved, waiting=waiting, money=money,
-                           approvals=approvals, reports=reports, key=str(uuid.uuid4()), **context)
+                           reports=reports, **context)
+
+
+def _approvals(db, rows) -> dict[int, svc.Approvals]:
+    """The approvals of the requests still waiting for them (a list shows "1 of 2, waiting for another")."""
+    return {r.id: svc.approvals(db, r) for r in rows if r.status == SUBMITTED}
 
 
 def _form_page(db, *, form, key, error=None, errors=None, status=200):
@@ -160,13 +176,17 @@ def new_disbursement():
         new_key = str(uuid.uuid4()) if isinstance(err, Conflict) or key is None else key
         return _form_page(db, form=form, key=new_key, status=err.status, **_refused_here(err))
     db.commit()
-    _notice("Request #%(id)s submitted: %(amount)s", id=answer["id"], amount=format_yuan(answer["amount"]))
+    _notice("Request %(number)s submitted: %(amount)s", number=svc.request_number(answer["id"]),
+            amount=format_yuan(answer["amount"]))
     return redirect(url_for("web.disbursement_detail", disbursement_id=answer["id"]))
 
 
 # --- one request ----------------------------------------------------------------------------------------
 
-def _detail_page(db, row: m.Disbursement, *, action=None, form=None, error=None, errors=None, status=200):
+def _detail_page(db, row: m.Disbursement, *, action=None, form=None, error=None, errors=None, status=200,
+                 confirming=None):
+    """The request's page; with ``confirming`` (what a step's checked input says), the step's confirmation
+    instead of the forms, carrying the first submit's idempotency key."""
     orgs, funds = _names(db)
     events = [(e, json.loads(e.detail or "{}")) for e in svc.events(db, row)]
     entry_number = return_number = None
@@ -180,8 +200,10 @@ def _detail_page(db, row: m.Disbursement, *, action=None, form=None, error=None,
     return render_template(
         "web/disbursements/detail.html", d=row, org_name=orgs.get(row.organisation_id, ""), fund=funds.get(row.fund_code),
         budget=json.loads(row.budget or "[]"), events=events, sources=tracing.donors_for_disbursement(db, row.id),
-        money=repo.money_by_fund(db).get(row.fund_code), approvals=svc.approvers(db, row), entry_number=entry_number,
-        today=local_today(), key=str(uuid.uuid4()), action=action, form=form or {}, error=error,
+        money=repo.money_by_fund(db).get(row.fund_code), approvals=svc.approvals(db, row), entry_number=entry_number,
+        today=local_today(), action=action, form=form or {}, error=error, confirming=confirming,
+        key=((form or {}).get("idempotency_key") if confirming is not None else None) or str(uuid.uuid4()),
+        payee=db.get(m.Organisation, row.organisation_id) if current_actor().role != "grantee" else None,
         errors=errors or {}, attachments=att.list_attachments(db, current_actor(), row.id), report=report,
         report_lines=json.loads(report.lines or "[]") if report else [], return_number=return_number,
         programme=db.get(m.GrantProgramme, row.programme_id) if row.programme_id else None,
@@ -195,13 +217,23 @@ def disbursement_detail(disbursement_id: int):
     return _detail_page(db, _get(db, disbursement_id))
 
 
-def _step(disbursement_id: int, action: str, fields: tuple[str, ...], do, notice: str):
+def _step(disbursement_id: int, action: str, fields: tuple[str, ...], do, notice: str, *, check=None):
     """Run one step on a request through ``run_once``; on refusal show the request with the message. On
-    success the ``notice`` (a msgid with ``%(id)s``, the request's number) follows to the next page."""
+    success the ``notice`` (a msgid with ``%(number)s``, the request's number) follows to the next page.
+
+    With ``check`` (``(db, row, form) -> dict``: the step's input loaded and checked, nothing changed), a step
+    that cannot be undone asks first: a submit without ``confirm=1`` only shows the confirmation."""
     db = db_session()
     row = _get(db, disbursement_id)
     actor = current_actor()
     form = request.form
+    if check is not None and form.get("confirm") != CONFIRMED:
+        try:
+            svc.check_step(row, action)
+            checked = check(db, row, form)
+        except ServiceError as err:
+            return _detail_page(db, row, action=action, form=form, status=err.status, **_refused_here(err))
+        return _detail_page(db, row, action=action, form=form, confirming=checked)
     key = (form.get("idempotency_key") or "").strip() or None
     body = {k: form.get(k, "") for k in fields}
 
@@ -216,17 +248,15 @@ def _step(disbursement_id: int, action: str, fields: tuple[str, ...], do, notice
         row = _get(db, disbursement_id)
         return _detail_page(db, row, action=action, form=form, status=err.status, **refused)
     db.commit()
-    _notice(notice, id=disbursement_id)
-    target = request.form.get("back") == "queue" and actor.role == "manager"
-    return redirect(url_for("web.disbursements") if target else
-                    url_for("web.disbursement_detail", disbursement_id=disbursement_id))
+    _notice(notice, number=svc.request_number(disbursement_id))
+    return redirect(url_for("web.disbursement_detail", disbursement_id=disbursement_id))
 
 
 @bp.post("/disbursements/<int:disbursement_id>/approve")
 @access("manager")
 def approve_disbursement(disbursement_id: int):
     return _step(disbursement_id, "approve", (), lambda db, a, i, f: svc.approve(db, a, i),
-                 N_("Request #%(id)s approved"))
+                 N_("Request %(number)s approved"))
 
 
 @bp.post("/disbursements/<int:disbursement_id>/reject")
@@ -234,7 +264,8 @@ def approve_disbursement(disbursement_id: int):
 def reject_disbursement(disbursement_id: int):
     return _step(disbursement_id, "reject", ("reason",),
                  lambda db, a, i, f: svc.reject(db, a, i, loaded(forms.ReasonIn, f, "rejection")["reason"]),
-                 N_("Request #%(id)s rejected"))
+                 N_("Request %(number)s rejected"),
+                 check=lambda db, row, f: loaded(forms.ReasonIn, f, "rejection"))
 
 
 @bp.post("/disbursements/<int:disbursement_id>/cancel")
@@ -242,7 +273,8 @@ def reject_disbursement(disbursement_id: int):
 def cancel_disbursement(disbursement_id: int):
     return _step(disbursement_id, "cancel", ("reason",),
                  lambda db, a, i, f: svc.cancel(db, a, i, loaded(forms.CancelIn, f, "cancellation")["reason"]),
-                 N_("Request #%(id)s cancelled"))
+                 N_("Request %(number)s cancelled"),
+                 check=lambda db, row, f: loaded(forms.CancelIn, f, "cancellation"))
 
 
 @bp.post("/disbursements/<int:disbursement_id>/pay")
@@ -250,8 +282,12 @@ def cancel_disbursement(disbursement_id: int):
 def pay_disbursement(disbursement_id: int):
     def do(db, actor, ident, form):
         return svc.pay(db, actor, ident, **loaded(forms.PayIn, form, "payment"))
+
+    def check(db, row, form):
+        data = loaded(forms.PayIn, form, "payment")
+        return {**data, "reference": svc.check_payment(**data)}
     return _step(disbursement_id, "pay", ("paid_on", "reference"), do,
-                 N_("Request #%(id)s paid and posted"))
+                 N_("Request %(number)s paid and posted"), check=check)
 
 
 @bp.post("/disbursements/<int:disbursement_id>/acknowledge")
@@ -259,8 +295,13 @@ def pay_disbursement(disbursement_id: int):
 def acknowledge_disbursement(disbursement_id: int):
     def do(db, actor, ident, form):
         return svc.acknowledge(db, actor, ident, **loaded(forms.AcknowledgeIn, form, "acknowledgement"))
+
+    def check(db, row, form):
+        data = loaded(forms.AcknowledgeIn, form, "acknowledgement")
+        svc.check_acknowledgement(row, **data)
+        return data
     return _step(disbursement_id, "acknowledge", ("received_on",), do,
-                 N_("Receipt of #%(id)s acknowledged"))
+                 N_("Receipt of %(number)s acknowledged"), check=check)
 
 
 # --- attachments and the use report --------------------------------------------------------------------

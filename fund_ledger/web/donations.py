@@ -372,14 +372,15 @@ def new_donation():
 
 
 def _donation_page(db, donation_id: int, *, form=None, action=None, error=None, errors=None, unplaced=None,
-                   status=200):
+                   status=200, confirming=None):
+    """The gift's page; with ``confirming`` (the refund's checked input), the refund's confirmation."""
     donation = _get_or_404(svc.get_donation, db, donation_id)
     facts = gift_facts(db, donation)
     pledge = db.get(m.Pledge, donation.pledge_id) if donation.pledge_id else None
     batch = db.get(m.ImportBatch, donation.import_batch_id) if donation.import_batch_id else None
     return render_template("web/donations/donation.html", gift=facts, pledge=pledge, batch=batch,
                            form=form or {}, action=action, error=error, errors=errors or {}, unplaced=unplaced,
-                           key=(form or {}).get("idempotency_key") or str(uuid.uuid4()),
+                           key=(form or {}).get("idempotency_key") or str(uuid.uuid4()), confirming=confirming,
                            today=local_today()), status
 
 
@@ -401,9 +402,20 @@ def donation_acknowledgement(donation_id: int):
 @bp.post("/donations/<int:donation_id>/refund")
 @access("manager")
 def refund_donation(donation_id: int):
+    """A refund cannot be undone: the first submit checks the form and shows what will happen; the refund is
+    made only from that confirmation's form (``confirm=1``, the same idempotency key). No JavaScript needed."""
     db = db_session()
     _get_or_404(svc.get_donation, db, donation_id)
     form = request.form
+    if form.get("confirm") != "1":
+        try:
+            data = loaded(forms.RefundIn, form, "refund")
+            svc.check_refund(on=data["on"])
+        except ServiceError as err:
+            refused = _refused_here(err, ("reason", "on"), {"accounting_date": "on"})
+            return _donation_page(db, donation_id, form=form, action="refund", status=err.status, **refused)
+        return _donation_page(db, donation_id, form=form, action="refund",
+                              confirming={**data, "on": data["on"] or local_today()})
     key = (form.get("idempotency_key") or "").strip() or None
     body = {"reason": form.get("reason", ""), "on": form.get("on", "")}
     done = []

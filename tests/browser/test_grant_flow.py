@@ -1,6 +1,7 @@
 """The grants issue's "done when", in a real browser (Chromium through Playwright): 筑仁成长 (user
 ``zhuren``) asks 爱力量 for 30,000 yuan on /disbursements/new; a fund manager approves and pays it
-(payment date and reference) on the request's page; 筑仁成长 acknowledges receipt. Then every place that
+(payment date and reference) on the request's page, where the payee's bank account is shown, and confirms
+the payment on the confirmation that follows; 筑仁成长 acknowledges receipt, again confirmed. Then every place that
 tells the story agrees: the fund's balance fell by exactly 30,000.00, the trial balance moved 5101 up and
 1002 down by 30,000 (in 爱力量, as the payment's journal entry shows), the fund's tracing page pays the
 grant from gifts adding up to 30,000.00, the audit log names who submitted, approved, paid and
@@ -109,7 +110,8 @@ def test_a_grantee_asks_a_manager_pays_the_grantee_acknowledges_and_the_books_ag
         match = re.fullmatch(rf"{re.escape(base)}/disbursements/(\d+)", zhuren.url)
         assert match, (zhuren.url, zhuren.inner_text("main"))
         ident = int(match.group(1))
-        assert f"已提交拨款申请 #{ident}：¥30,000.00" in notice(zhuren)
+        number = f"BK-{ident:06d}"  # the request's number, as people quote it
+        assert f"已提交拨款申请 {number}：¥30,000.00" in notice(zhuren)
         main = zhuren.inner_text("main")
         assert "已提交" in zhuren.inner_text("main h1") and "¥30,000.00" in main and "叁万元整" in main
         assert PURPOSE in main and GRANTEE in main and FUND_NAME in main
@@ -122,21 +124,22 @@ def test_a_grantee_asks_a_manager_pays_the_grantee_acknowledges_and_the_books_ag
         manager.get_by_role("navigation").get_by_role("link", name=re.compile("^拨款申请")).click()
         manager.wait_for_url(f"{base}/disbursements")
         waiting = read_table(section(manager, "待审核").locator("table"))
-        mine = [r for r in waiting if r["#"] == f"#{ident}"]
+        mine = [r for r in waiting if r["申请编号"] == number]
         assert len(mine) == 1, waiting
         assert mine[0]["受助机构"] == GRANTEE and mine[0]["基金"] == FUND_NAME
         assert yuan(mine[0]["申请金额"]) == AMOUNT
         assert yuan(mine[0]["基金可用余额"].split()[0]) == yuan(fund_before["可用"])
         assert "须两人批准" not in mine[0]["用途"]
+        assert section(manager, "待审核").locator("form").count() == 0  # no approval from the list
         shot(manager, "3-review-queue")
         with manager.expect_navigation():
-            section(manager, "待审核").get_by_role("link", name=f"#{ident}", exact=True).click()
+            section(manager, "待审核").get_by_role("link", name=number, exact=True).click()
         assert manager.url == f"{base}/disbursements/{ident}"
         review = manager.locator("main form", has=manager.get_by_role("button", name=re.compile("^批准")))
         assert review.get_by_role("button", name=re.compile("^批准")).is_enabled()  # zhuren submitted, not manager
         with manager.expect_navigation():
             review.get_by_role("button", name=re.compile("^批准")).click()
-        assert f"已批准拨款申请 #{ident}" in notice(manager), manager.inner_text("main")
+        assert f"已批准拨款申请 {number}" in notice(manager), manager.inner_text("main")
         assert "已批准" in manager.inner_text("main h1")
         shot(manager, "4-approved")
         reserved = fund_row(manager, base)
@@ -146,6 +149,8 @@ def test_a_grantee_asks_a_manager_pays_the_grantee_acknowledges_and_the_books_ag
 
         # --- ... and pays it, with the payment's date and reference --------------------------------
         manager.goto(f"{base}/disbursements/{ident}")
+        payee = manager.locator("#pay dl.payee").inner_text()
+        assert GRANTEE in payee and "9020000012345678901" in payee and "淄博农村商业银行张店支行" in payee, payee
         pay = manager.locator("main form", has=manager.locator("input[name=reference]"))
         assert pay.locator("input[name=paid_on]").input_value() == today
         pay.locator("input[name=paid_on]").fill(today)
@@ -153,7 +158,14 @@ def test_a_grantee_asks_a_manager_pays_the_grantee_acknowledges_and_the_books_ag
         shot(manager, "5-pay-form")
         with manager.expect_navigation():
             pay.get_by_role("button", name=re.compile("^拨付并记账")).click()
-        assert f"已拨付 #{ident}，记账凭证已生成" in notice(manager), manager.inner_text("main")
+        confirm = manager.locator("#confirm")  # asked first: what will be paid, to whom, nothing posted yet
+        said = confirm.inner_text()
+        assert "¥30,000.00" in said and "9020000012345678901" in said and REFERENCE in said and "不可撤销" in said, said
+        assert "已批准" in manager.inner_text("main h1")
+        shot(manager, "5b-pay-confirm")
+        with manager.expect_navigation():
+            confirm.get_by_role("button", name=re.compile("^确认")).click()
+        assert f"已拨付 {number}，记账凭证已生成" in notice(manager), manager.inner_text("main")
         assert "已拨付" in manager.inner_text("main h1")
         paid = manager.locator("dl.facts dt", has_text=re.compile(r"^拨付\s")).locator(
             "xpath=following-sibling::dd[1]").inner_text()
@@ -177,18 +189,24 @@ def test_a_grantee_asks_a_manager_pays_the_grantee_acknowledges_and_the_books_ag
 
         # --- 筑仁成长 sees the payment and acknowledges receipt ---------------------------------------
         zhuren.goto(f"{base}/disbursements")
-        row = [r for r in read_table(zhuren.locator("main table.grants")) if r["#"] == f"#{ident}"]
+        row = [r for r in read_table(zhuren.locator("main table.grants")) if r["申请编号"] == number]
         assert len(row) == 1 and "已拨付" in row[0]["状态"] and row[0]["拨付日期"] == today, row
         shot(zhuren, "8-mine-paid")
         ours_row = zhuren.locator("main table.grants tbody tr",
-                                  has=zhuren.get_by_role("link", name=f"#{ident}", exact=True))
+                                  has=zhuren.get_by_role("link", name=number, exact=True))
         with zhuren.expect_navigation():
             ours_row.get_by_role("link", name="请确认到账").click()
         acknowledge = zhuren.locator("main form", has=zhuren.locator("input[name=received_on]"))
         assert acknowledge.locator("input[name=received_on]").input_value() == today
         with zhuren.expect_navigation():
             acknowledge.get_by_role("button", name=re.compile("^确认到账")).click()
-        assert f"已确认 #{ident} 到账" in notice(zhuren), zhuren.inner_text("main")
+        confirm = zhuren.locator("#confirm")  # asked first: the amount and the date, nothing recorded yet
+        said = confirm.inner_text()
+        assert "¥30,000.00" in said and today in said and "不可撤销" in said, said
+        assert "已拨付" in zhuren.inner_text("main h1")
+        with zhuren.expect_navigation():
+            confirm.get_by_role("button", name=re.compile("^确认")).click()
+        assert f"已确认 {number} 到账" in notice(zhuren), zhuren.inner_text("main")
         assert "已确认到账" in zhuren.inner_text("main h1")
 
         # The request's page tells the story in order, with who did each step.
@@ -230,7 +248,7 @@ def test_a_grantee_asks_a_manager_pays_the_grantee_acknowledges_and_the_books_ag
         assert re.fullmatch(rf"{re.escape(base)}/funds/\d+/tracing", manager.url), manager.url
         assert FUND_NAME in manager.inner_text("main h1")
         allocations = read_table(section(manager, "哪笔捐赠支付了哪笔拨款").locator("table"))
-        ours = [r for r in allocations if r["拨款"].split()[0] == f"#{ident}"]
+        ours = [r for r in allocations if r["拨款"].split()[0] == number]
         assert ours and sum(yuan(r["金额"]) for r in ours) == AMOUNT, allocations
         assert all(r["受助机构"] == GRANTEE and r["拨付日期"] == today for r in ours), ours
         gifts = read_table(section(manager, "每笔捐赠").locator("table"))

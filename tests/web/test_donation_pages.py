@@ -209,9 +209,12 @@ def test_a_refund_by_reversal_shows_on_the_gift_and_the_balance_returns(app, man
 
     page = manager.get(path).get_data(as_text=True)
     key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
-    response = post(manager, f"{path}/refund", reason="捐赠人要求退回（重复汇款）", idempotency_key=key)
+    asked = post(manager, f"{path}/refund", reason="捐赠人要求退回（重复汇款）", idempotency_key=key)
+    assert asked.status_code == 200 and "确认退回" in asked.get_data(as_text=True)  # asked first, nothing done
+    assert count(app, "SELECT count(*) FROM entries WHERE reverses_id IS NOT NULL") == reversals
+    response = post(manager, f"{path}/refund", reason="捐赠人要求退回（重复汇款）", idempotency_key=key, confirm="1")
     assert response.status_code == 302 and response.headers["Location"] == path
-    again = post(manager, f"{path}/refund", reason="捐赠人要求退回（重复汇款）", idempotency_key=key)
+    again = post(manager, f"{path}/refund", reason="捐赠人要求退回（重复汇款）", idempotency_key=key, confirm="1")
     assert again.status_code == 302  # a double click: one reversal
     page = manager.get(path).get_data(as_text=True)
     assert "已退回" in page and "捐赠人要求退回（重复汇款）" in page
@@ -471,6 +474,6 @@ def test_verify_says_when_a_gift_was_refunded_and_hides_an_anonymous_donor(app, 
     page = manager.get(path).get_data(as_text=True)
     code = re.search(r'class="code strong">([A-Z0-9]{5}-[A-Z0-9]{5})<', page).group(1)
     key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
-    assert post(manager, f"{path}/refund", reason="误记", idempotency_key=key).status_code == 302
+    assert post(manager, f"{path}/refund", reason="误记", idempotency_key=key, confirm="1").status_code == 302
     shown = client.get("/verify", query_string={"code": code}).get_data(as_text=True)
     assert "已退回" in shown and "爱心人士" in shown and "赵" not in shown.split("<main>")[1]

@@ -55,8 +55,15 @@ def _request_30000(app, zhuren) -> int:
 
 
 def _post(client, url: str, **data):
+    """Post a step's form as the request's page offers it; a step that cannot be undone (pay, acknowledge,
+    reject, cancel) is posted as from its confirmation (``confirm=1``) unless ``confirm`` is given."""
     page = client.get(url.rsplit("/", 1)[0]).get_data(as_text=True)
+    data.setdefault("confirm", "1")
     return client.post(url, data={"csrf_token": client.csrf_token, "idempotency_key": _key(page), **data})
+
+
+def _number(ident: int) -> str:
+    return f"BK-{ident:06d}"
 
 
 def test_the_full_path_through_the_pages(app, login):
@@ -64,11 +71,11 @@ def test_the_full_path_through_the_pages(app, login):
     before = _state(app)
     ident = _request_30000(app, zhuren)
     mine = zhuren.get("/disbursements").get_data(as_text=True)
-    assert f"#{ident}" in mine and "已提交" in mine and "30,000.00" in mine
+    assert _number(ident) in mine and "已提交" in mine and "30,000.00" in mine
 
     # the manager's queue shows it, with the fund's available balance beside it
     queue = manager2.get("/disbursements").get_data(as_text=True)
-    assert f"#{ident}" in queue and "78,000.00" in queue  # 108,000 given, 30,000 already paid
+    assert _number(ident) in queue and "78,000.00" in queue  # 108,000 given, 30,000 already paid
 
     today = local_today().isoformat()
     assert _post(manager2, f"/disbursements/{ident}/approve").status_code == 302
@@ -144,7 +151,8 @@ def test_nobody_approves_their_own_request(app, login):
         ident = svc.submit(s, Actor("manager2", "manager"), organisation_id=org, fund="AILILIANG", amount=500_00,
                            purpose="代为提交").id
     manager2 = login("manager2")
-    assert "disabled" in manager2.get(f"/disbursements/{ident}").get_data(as_text=True)
+    page = manager2.get(f"/disbursements/{ident}").get_data(as_text=True)
+    assert "这是您提交的申请，须由另一位基金管理员批准" in page and f'/disbursements/{ident}/approve"' not in page
     before = _state(app)
     response = _post(manager2, f"/disbursements/{ident}/approve")
     assert response.status_code >= 400 and "不能批准自己提交的申请" in response.get_data(as_text=True)
@@ -186,7 +194,7 @@ def test_a_double_click_acts_once(app, login):
     for client, action, extra in ((manager2, "approve", {}),
                                   (manager, "pay", {"paid_on": local_today().isoformat(), "reference": "DBL-1"})):
         key = _key(client.get(f"/disbursements/{ident}").get_data(as_text=True))
-        body = {"csrf_token": client.csrf_token, "idempotency_key": key, **extra}
+        body = {"csrf_token": client.csrf_token, "idempotency_key": key, "confirm": "1", **extra}
         assert client.post(f"/disbursements/{ident}/{action}", data=body).status_code == 302
         once = _state(app)
         assert client.post(f"/disbursements/{ident}/{action}", data=body).status_code == 302
