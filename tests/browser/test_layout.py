@@ -153,6 +153,25 @@ def test_a_refused_form_takes_focus_to_what_went_wrong(browser, live_server):
         context.close()
 
 
+def test_fields_refused_are_marked_and_the_first_takes_focus(browser, live_server):
+    context = browser.new_context(locale="zh-CN", viewport=SIZES["phone"])
+    page = context.new_page()
+    try:
+        _log_in(page, live_server, "manager")
+        page.goto(f"{live_server}/donations/new")
+        page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")  # the server's say
+        page.fill("input[name=amount]", "abc")
+        with page.expect_navigation():
+            page.click("main form.donation-form button[type=submit]")
+        amount = page.locator("input[name=amount]")
+        assert amount.get_attribute("aria-invalid") == "true"
+        assert page.locator(f"#{amount.get_attribute('aria-describedby')}").inner_text().strip()
+        assert page.evaluate("document.activeElement.getAttribute('aria-invalid')") == "true"
+        assert page.evaluate("document.activeElement.closest('form').classList.contains('donation-form')")
+    finally:
+        context.close()
+
+
 def test_a_skip_link_leads_to_the_page_content(browser, live_server):
     context = browser.new_context(locale="zh-CN", viewport=SIZES["desktop"])
     page = context.new_page()
