@@ -26,7 +26,8 @@ ROLES = [None, "manager", "auditor", "zhuren", "admin"]  # None: logged out
 MAX_PAGES = 40
 SKIPPED_PATHS = re.compile(r"(^/logout|^/static/|export|download|\.(pdf|csv|beancount|journal|zip|json)$)")
 SERIOUS = ("serious", "critical")
-KEY_PAGES = [("manager", "/overview"), ("zhuren", "/disbursements"), ("manager", "/reports"), (None, "/login")]
+KEY_PAGES = [("manager", "/overview"), ("auditor", "/overview"), ("zhuren", "/home"), ("zhuren", "/disbursements"),
+             ("manager", "/reports"), (None, "/"), (None, "/login")]
 
 
 def _pattern(path: str) -> str:
