@@ -95,6 +95,7 @@ def _problems(page, url: str, size: str) -> list[str]:
     return problems
 
 
+@pytest.mark.both_databases  # specified as "in Chromium, both databases"
 @pytest.mark.parametrize("username", ROLES, ids=lambda u: u or "logged-out")
 def test_every_page_fits_a_phone_and_a_desktop_and_passes_axe(browser, live_server, username):
     context = browser.new_context(locale="zh-CN", viewport=SIZES["desktop"], bypass_csp=True)
