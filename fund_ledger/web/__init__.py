@@ -9,7 +9,7 @@ from flask_login import login_user, logout_user
 
 from .. import clock
 from ..http.db import db_session
-from ..http.i18n import N_, clear_session_keeping_language, localized
+from ..http.i18n import N_, NP_, clear_session_keeping_language, localized
 from ..http.security import PUBLIC, SIGNED_IN, access, client_address, current_actor, principal
 from ..db import repository as repo
 from ..ledger.entries import format_number
@@ -17,6 +17,7 @@ from ..reports.journal import journal_page
 from ..reports.trial_balance import build_trial_balance
 from ..services import users
 from ..services.errors import NotFound, ServiceError
+from ..services.search import SEARCHERS
 from ..services.ledger import find_entry
 from ..http.security import SessionUser
 from . import filters
@@ -30,7 +31,7 @@ HOME_BY_ROLE = {"manager": "web.overview", "auditor": "web.overview", "grantee":
 
 
 NAV = [
-    # endpoint, its label (a msgid), roles that see it
+    # endpoint, its label (a msgid, or a (context, msgid) pair), roles that see it
     ("web.overview", N_("Overview"), BOOK_READERS),
     ("web.grantee_home", N_("Dashboard"), ("grantee",)),
     ("web.journal", N_("Journal"), BOOK_READERS),
@@ -43,6 +44,7 @@ NAV = [
     ("web.programmes", N_("Programmes"), BOOK_READERS),
     ("web.reports", N_("Reports"), BOOK_READERS),
     ("web.audit_log", N_("Audit log"), ("auditor", "manager", "admin")),
+    ("web.search", ("page title", NP_("page title", "Search")), SEARCHERS),  # 搜索, not the buttons' 查找
     ("web.users", N_("Users"), ("admin",)),
 ]
 ACTIVE = {"web.journal": ("web.entry_detail",), "web.users": ("web.user_detail",)}

@@ -6,8 +6,9 @@ show Beijing time (:data:`fund_ledger.clock.LOCAL_TZ`) with the zone marked: ``|
 (``2026-11-27 10:00:01 UTC+8``, in a ``<time>`` holding the UTC instant). Dates: ``|day`` (ISO, as the
 ledger writes them) and ``|long_date`` (``2026年11月27日`` / ``November 27, 2026``). Words: ``role_name``,
 ``audit_action_name``, ``|entry_code``, ``person`` (a username shown as the person's name), ``fund_name``
-(a fund code shown as the fund's name), ``|short_detail`` (an audit record's detail in words), and ``message`` / ``field_errors`` for what a service says,
-all through the gettext catalogue (:mod:`fund_ledger.http.i18n`).
+(a fund code shown as the fund's name), ``|short_detail`` (an audit record's detail in words), and ``message`` /
+``field_errors`` for what a service says, all through the gettext catalogue (:mod:`fund_ledger.http.i18n`);
+``invalid`` marks a control whose field has a message (aria-invalid, aria-describedby).
 """
 from __future__ import annotations
 
@@ -182,6 +183,17 @@ def field_errors(errors: dict | None, name: str) -> Markup:
     return Markup('<span class="field-error" id="error-{}" role="alert">{}</span>').format(name, joined)
 
 
+def invalid(errors: dict | None, *names: str) -> Markup:
+    """The attributes of a control whose field has a message: `` aria-invalid="true"`` and
+    ``aria-describedby`` naming the message (``field_errors``), so that a screen reader hears it without a
+    script: ``<input name="amount"{{ invalid(errors, "amount") }}>``. With several names (a control whose
+    messages come under more than one field), every message shown is named. Nothing when there is none."""
+    shown = [name for name in names if (errors or {}).get(name)]
+    if not shown:
+        return Markup("")
+    return Markup(' aria-invalid="true" aria-describedby="{}"').format(" ".join(f"error-{n}" for n in shown))
+
+
 DETAIL_SHOWN = 120
 """Characters of an audit record's detail shown in the table (the whole of it is in the tooltip)."""
 MONEY_KEYS = {"amount", "total", "budget", "spent", "returned"}
@@ -320,7 +332,7 @@ FILTERS = {"amount": amount, "yuan": yuan, "capital": capital, "local_time": loc
            "local_minute": local_minute, "day": day, "long_date": long_date, "entry_code": entry_code,
            "short_detail": short_detail, "person": person, "fund_name": fund_name}
 GLOBALS = {"role_name": role_name, "audit_action_name": audit_action_name, "message": message,
-           "field_errors": field_errors, "person": person, "fund_name": fund_name}
+           "field_errors": field_errors, "invalid": invalid, "person": person, "fund_name": fund_name}
 
 
 def register(bp: Blueprint) -> None:
