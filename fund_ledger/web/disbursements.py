@@ -248,6 +248,8 @@ def _step(disbursement_id: int, action: str, fields: tuple[str, ...], do, notice
         row = _get(db, disbursement_id)
         return _detail_page(db, row, action=action, form=form, status=err.status, **refused)
     db.commit()
+    if action == "approve" and svc.approvals(db, _get(db, disbursement_id)).waiting:
+        notice = N_("Your approval of request %(number)s is recorded: it waits for another manager's approval")
     _notice(notice, number=svc.request_number(disbursement_id))
     return redirect(url_for("web.disbursement_detail", disbursement_id=disbursement_id))
 

@@ -97,6 +97,8 @@ def test_two_approvers_the_pages_say_one_of_two_and_the_same_manager_cannot_appr
     assert WAITING in h1 and _number(ident) in h1
     timeline = mine.split('class="timeline"', 1)[1]
     assert WAITING in timeline
+    notice = re.search(r'<p class="notice flash[^"]*"[^>]*>(.*?)</p>', mine, re.S).group(1)
+    assert f"您对申请 {_number(ident)} 的批准已记录：还须另一位基金管理员批准" in notice  # not "approved"
     queue_row = re.search(rf"<tr[^>]*>\s*<td><a [^>]*>{_number(ident)}</a>.*?</tr>", manager.get("/disbursements")
                           .get_data(as_text=True), re.S).group(0)
     assert WAITING in queue_row
@@ -122,6 +124,9 @@ def test_two_approvers_the_pages_say_one_of_two_and_the_same_manager_cannot_appr
     assert after["reserved"] == once["reserved"] + 60_000 * YUAN and after["balance"] == once["balance"]
     page = manager2.get(f"/disbursements/{ident}").get_data(as_text=True)
     assert WAITING not in re.search(r"<h1>(.*?)</h1>", page, re.S).group(1) and "已批准" in page
+    assert "的批准已记录" not in page
+    # the irreversible steps' first forms land on their confirmation, not the top of a long page on a phone
+    assert f'action="/disbursements/{ident}/pay#confirm"' in page
     with _db(app) as s:
         approvers = s.scalars(select(m.DisbursementEvent.actor).where(
             m.DisbursementEvent.disbursement_id == ident, m.DisbursementEvent.action == "approve")
