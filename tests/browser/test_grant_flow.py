@@ -53,7 +53,7 @@ def fund_row(page, base: str) -> dict[str, str]:
 def trial_balance(page, base: str) -> dict[str, dict[str, Decimal]]:
     """The overview's trial balance: {account code: {借方发生额, 贷方发生额, 余额}}."""
     page.goto(f"{base}/overview")
-    table = page.locator("main h2", has_text="科目余额表").locator("xpath=following-sibling::table[1]")
+    table = page.locator("#trial-balance table.ledger:not(#funds-as-of)")
     out = {}
     for row in read_table(table):
         out[row["科目代码"]] = {k: yuan(row[k]) for k in ("借方发生额", "贷方发生额", "余额")}
@@ -62,7 +62,7 @@ def trial_balance(page, base: str) -> dict[str, dict[str, Decimal]]:
 
 def overview_card_balance(page) -> Decimal:
     """爱力量's balance on the overview's fund card (the page must be /overview)."""
-    card = page.locator("article.card", has=page.locator(".code", has_text=re.compile(f"^{FUND_CODE}$")))
+    card = page.locator(f"article.card[data-fund='{FUND_CODE}']")
     return yuan(card.locator("dt:has-text('余额') + dd").first.inner_text())
 
 
@@ -211,8 +211,8 @@ def test_a_grantee_asks_a_manager_pays_the_grantee_acknowledges_and_the_books_ag
 
         # The request's page tells the story in order, with who did each step.
         steps = [re.sub(r"\s+", " ", s) for s in zhuren.locator("ol.timeline > li").all_inner_texts()]
-        assert [re.search(r"UTC\+8 (\S+) · (\S+)", s).groups() for s in steps] == [  # Beijing time, marked
-            ("提交申请", "zhuren"), ("批准", "manager"), ("拨付", "manager"), ("确认到账", "zhuren")], steps
+        assert [re.search(r"UTC\+8 (\S+) · (\S+ \S+)", s).groups() for s in steps] == [  # Beijing time; names
+            ("提交申请", "筑仁成长 赵静"), ("批准", "基金管理员 王敏"), ("拨付", "基金管理员 王敏"), ("确认到账", "筑仁成长 赵静")], steps
         assert "→ 已提交" in steps[0] and "已提交 → 已批准" in steps[1]
         assert "已批准 → 已拨付" in steps[2] and REFERENCE in steps[2] and today in steps[2]
         assert "已拨付 → 已确认到账" in steps[3] and today in steps[3]
@@ -269,7 +269,8 @@ def test_a_grantee_asks_a_manager_pays_the_grantee_acknowledges_and_the_books_ag
             filters.get_by_role("button", name="查询").click()
         records = read_table(auditor.locator("main table.audit"))
         # the action cell names the step in Chinese above its code
-        story = sorted((int(r["#"]), tuple(r["动作"].split()), r["操作人"], r["结果"]) for r in records)
+        story = sorted((int(r["#"]), tuple(r["动作"].split()), r["操作人"].split()[-1], r["结果"]) for r in records)
+        assert "筑仁成长 赵静" in records[0]["操作人"] or "基金管理员 王敏" in records[0]["操作人"]  # the name, then the username
         assert [s[1:] for s in story] == [
             (("提交拨款申请", "disbursement.submit"), "zhuren", "成功"), (("批准", "disbursement.approve"), "manager", "成功"),
             (("拨付", "disbursement.pay"), "manager", "成功"), (("确认到账", "disbursement.acknowledge"), "zhuren", "成功")], story

@@ -228,7 +228,7 @@ def test_the_whole_story_on_a_phone(browser, live_server, sign_in, shots, dbname
         assert "须两位基金管理员批准：您是第一位" in review.inner_text(), review.inner_text()
         with manager.expect_navigation():
             review.get_by_role("button", name=re.compile("^批准")).click()
-        assert f"已批准拨款申请 {request}" in notice(manager), manager.inner_text("main")
+        assert f"您对申请 {request} 的批准已记录：还须另一位基金管理员批准" in notice(manager), manager.inner_text("main")
         h1 = manager.inner_text("main h1")
         assert "已提交" in h1 and "已获 1/2 位管理员批准，等待另一位管理员" in h1, h1
         assert manager.locator("#review").get_by_role("button", name=re.compile("^批准")).count() == 0  # not twice
@@ -275,10 +275,10 @@ def test_the_whole_story_on_a_phone(browser, live_server, sign_in, shots, dbname
         # --- 4. 筑仁成长 acknowledges receipt, after confirming --------------------------------------------------
         zhuren.goto(f"{base}/home")
         waiting_for_me = zhuren.locator("#for-you").inner_text()
-        assert f"#{ident}" in waiting_for_me and "¥60,000.00" in waiting_for_me, waiting_for_me
+        assert request in waiting_for_me and "¥60,000.00" in waiting_for_me, waiting_for_me
         fits(zhuren, "the grantee's home, payment arrived")
         with zhuren.expect_navigation():
-            zhuren.locator("#for-you").get_by_role("link", name=f"#{ident}").click()
+            zhuren.locator("#for-you").get_by_role("link", name=request).click()
         acknowledge = zhuren.locator("#acknowledge form")
         assert acknowledge.is_visible()
         acknowledge.locator("input[name=received_on]").fill(RECEIVED_ON)
@@ -297,9 +297,9 @@ def test_the_whole_story_on_a_phone(browser, live_server, sign_in, shots, dbname
         assert f"已确认 {request} 到账" in notice(zhuren), zhuren.inner_text("main")
         assert "已确认到账" in zhuren.inner_text("main h1")
         steps = [re.sub(r"\s+", " ", s) for s in zhuren.locator("ol.timeline > li").all_inner_texts()]
-        assert [re.search(r"UTC\+8 (\S+) · (\S+)", s).groups() for s in steps] == [
-            ("提交申请", "zhuren"), ("批准", "manager"), ("批准", "manager2"), ("拨付", "manager2"),
-            ("确认到账", "zhuren")], steps
+        assert [re.search(r"UTC\+8 (\S+) · (\S+ \S+)", s).groups() for s in steps] == [  # people by name
+            ("提交申请", "筑仁成长 赵静"), ("批准", "基金管理员 王敏"), ("批准", "基金管理员 刘芳"), ("拨付", "基金管理员 刘芳"),
+            ("确认到账", "筑仁成长 赵静")], steps
         assert "已获 1/2 位管理员批准" in steps[1], steps
         fits(zhuren, "the acknowledged request")
         shot(zhuren, "12-acknowledged")
