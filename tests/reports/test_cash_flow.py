@@ -268,3 +268,16 @@ def test_json_csv_and_pdf(session, manager, tmp_path, poppler):
     text = pdf_text(pdf)
     assert "现金流量表" in text and "会民非03表" in text and "本年金额" in text and "上年金额" in text
     assert "五、现金及现金等价物净增加额" in text and "4,880.00" in text
+
+
+def test_the_api_and_the_page(client, api_token, login):
+    headers = {"Authorization": f"Bearer {api_token('auditor')}"}
+    body = client.get("/api/v1/reports/cash-flow?from=2026-01-01&to=2026-11-27", headers=headers).get_json()
+    assert body["report"] == "cash-flow" and body["opening_cash"] == "0.00"
+    assert body["net_change"] == body["closing_cash"] == {x["line"]: x for x in body["lines"]}["net_change"]["amount"]
+    fp = client.get("/api/v1/reports/financial-position?as_of=2026-11-27", headers=headers).get_json()
+    assert {x["line"]: x for x in fp["lines"]}["cash"]["end"] == body["closing_cash"]
+    bad = client.get("/api/v1/reports/cash-flow?as_of=2026-11-27", headers=headers)
+    assert bad.status_code == 400 and "as_of" in json.dumps(bad.get_json())
+    page = login("auditor").get("/reports/cash-flow?from=2026-01-01&to=2026-11-27")
+    assert page.status_code == 200 and "现金流量表" in page.get_data(as_text=True)
