@@ -194,7 +194,7 @@ class _ReportGroup(click.Group):
 @click.group("report", cls=_ReportGroup)
 def report_group() -> None:
     """Statements: trial-balance, general-journal, account-ledger, fund-statement, activities,
-    financial-position, donor-list, grant-register, spending-ratio."""
+    financial-position, cash-flow, donor-list, grant-register, spending-ratio."""
 
 
 @report_group.command("trial-balance")

@@ -189,13 +189,24 @@ def _activities(facts: ReportFacts) -> Document:
                     rows=statement_render._activity_rows(a))
 
 
+def _cash_flow(facts: ReportFacts) -> Document:
+    from . import statement_render, statements
+
+    cfs = statements.cash_flow(facts.session, facts.first_day, facts.last_day)
+    return document("reports/cash_flow.html", generated_at=facts.issued_at, **facts.common(), cf=cfs,
+                    rows=statement_render.cash_flow_rows(cfs))
+
+
 SECTIONS: list[Section] = [
     Section("financial-position", "资产负债表", "Statement of financial position", _financial_position, _only_sealed),
     Section("activities", "业务活动表", "Statement of activities", _activities, _only_sealed),
+    Section("cash-flow", "现金流量表", "Statement of cash flows", _cash_flow, _only_sealed),
     Section("trial-balance", "科目余额表", "Trial balance", _trial_balance),
     Section("general-journal", "序时账", "General journal", _general_journal),
 ]
-"""The statements of an audit report, in order. One line per statement."""
+"""The statements of an audit report, in order. One line per statement. A report keeps the bytes it was
+issued with (stored, verified by SHA-256, listing its own sections), so a section added here is in the
+reports issued from then on and changes none issued before (the cash-flow statement came this way)."""
 
 
 def _cover(facts: ReportFacts) -> Document:

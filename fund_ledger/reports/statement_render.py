@@ -266,6 +266,42 @@ def render_financial_position_pdf(fp: st.FinancialPosition, *, generated_by: str
                       **_pdf_common(fp, generated_by, generated_at))
 
 
+# --- 现金流量表 ---------------------------------------------------------------------------------------
+
+def cash_flow_rows(cfs: st.CashFlow) -> list[tuple[str, str, str, str, int | None, int | None]]:
+    """(key, kind, 中文, English, 本年金额, 上年金额); headings carry no figures."""
+    return [(x.key, x.kind, x.zh, x.en, None if x.kind == "heading" else now,
+             None if x.kind == "heading" else before) for x, now, before in cfs.lines]
+
+
+def cash_flow_csv(cfs: st.CashFlow) -> str:
+    rows = [["opening_cash", "期初现金余额", "Opening cash", fen_to_str(cfs.opening_cash),
+             fen_to_str(cfs.previous.opening_cash)]]
+    rows += [[k, zh, en, fen_to_str(now), fen_to_str(before)] for k, kind, zh, en, now, before in cash_flow_rows(cfs)
+             if kind != "heading"]
+    rows.append(["closing_cash", "期末现金余额", "Closing cash", fen_to_str(cfs.closing_cash),
+                 fen_to_str(cfs.previous.closing_cash)])
+    return _csv(("line", "name", "name_en", "amount", "previous_year"), rows)
+
+
+def cash_flow_json(cfs: st.CashFlow) -> dict:
+    p = cfs.previous
+    return {**_period(cfs), "fund": _fund(cfs), "ledger": cfs.digest.as_json(),
+            "opening_cash": fen_to_str(cfs.opening_cash), "closing_cash": fen_to_str(cfs.closing_cash),
+            "net_change": fen_to_str(cfs.net_change),
+            "lines": [{"line": k, "kind": kind, "name": zh, "name_en": en, "amount": fen_to_str(now),
+                       "previous_year": fen_to_str(before)}
+                      for k, kind, zh, en, now, before in cash_flow_rows(cfs) if kind != "heading"],
+            "previous_year": {"from": p.start.isoformat(), "to": p.end.isoformat(),
+                              "opening_cash": fen_to_str(p.opening_cash), "closing_cash": fen_to_str(p.closing_cash),
+                              "net_change": fen_to_str(p.net_change)}}
+
+
+def render_cash_flow_pdf(cfs: st.CashFlow, *, generated_by: str = "fund-ledger", generated_at=None) -> bytes:
+    return render_pdf("reports/cash_flow.html", cf=cfs, rows=cash_flow_rows(cfs), **_period_pdf(cfs),
+                      **_pdf_common(cfs, generated_by, generated_at))
+
+
 # --- donor list ------------------------------------------------------------------------------------
 
 KIND_NAMES = {"person": "个人", "organisation": "单位"}

@@ -47,7 +47,8 @@ EARLIER, PERIOD = "2026-09", "2026-10"
 FIRST_DAY, MONTH_END, NEXT_DAY = date(2026, 10, 1), date(2026, 10, 31), date(2026, 11, 1)
 TITLES = {  # the statements an audit report binds, as their Chinese titles print
     "审计报告": "Audit report", "账本摘要": "Ledger digest", "资产负债表": "Statement of financial position",
-    "业务活动表": "Statement of activities", "科目余额表": "Trial balance", "序时账": "General journal"}
+    "业务活动表": "Statement of activities", "现金流量表": "Statement of cash flows", "科目余额表": "Trial balance",
+    "序时账": "General journal"}
 AMOUNT = r"-?[\d,]+\.\d\d"
 ADDED = 900_000  # fen an attacker adds to one October posting: ¥9,000.00
 

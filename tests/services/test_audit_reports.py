@@ -73,8 +73,8 @@ def issued_report(api) -> dict:
 def test_issue_download_verify_then_tamper(app, api, auditor, client):
     report = issued_report(api)
     assert report["id"] == 1 and report["period"] == "2026-09" and report["entry_count"] == 4
-    assert report["head_seq"] == 12 and report["sections"] == ["financial-position", "activities", "trial-balance",
-                                                         "general-journal"]
+    assert report["head_seq"] == 12 and report["sections"] == ["financial-position", "activities", "cash-flow",
+                                                         "trial-balance", "general-journal"]
 
     first = auditor.client.get("/api/v1/audit-reports/1.pdf", headers=auditor.headers)
     second = api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers)
@@ -476,3 +476,24 @@ def test_two_managers_issuing_at_once_get_one_report_each_number_once(app, monke
     row = issuing.issue_report_apart(engine, MANAGER, "2026-09")
     assert calls == [1, 1, 2] and row.id == 2  # laid out with 1, lost it, laid out again with 2
     assert read_marker(row.pdf)["report_id"] == 2
+
+
+def test_a_report_issued_before_the_cash_flow_section_still_verifies(api, client, monkeypatch):
+    """Sections added later (现金流量表) go into new reports only: one issued with the old list keeps its bytes,
+    its sections and its verification, and the next report binds the new section."""
+    from fund_ledger.reports import audit_bundle
+
+    old = [s for s in audit_bundle.SECTIONS if s.key != "cash-flow"]
+    with monkeypatch.context() as patch:
+        patch.setattr(audit_bundle, "SECTIONS", old)
+        before = issued_report(api)
+    assert "cash-flow" not in before["sections"]
+    pdf = api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers).data
+    assert hashlib.sha256(pdf).hexdigest() == before["sha256"]
+    body = upload(client, pdf).get_json()
+    assert body["genuine"] is True and body["report_id"] == 1 and body["ledger_matches"] is True
+    again = api.post("/audit-reports", {"period": "2026-09", "replaces": 1, "reason": "adds the cash-flow statement"})
+    assert again.status_code == 201, again.get_json()
+    assert "cash-flow" in again.get_json()["sections"]
+    assert api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers).data == pdf
+    assert upload(client, pdf).get_json()["genuine"] is True

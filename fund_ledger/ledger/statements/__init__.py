@@ -14,13 +14,16 @@ Restricted and unrestricted (限定性 / 非限定性), as DOMAIN.md states the 
   into them: 非限定性 = 3101 + income of unrestricted funds − all expenses; 限定性 = 3102 + income of
   restricted funds. Their sum equals assets minus liabilities because every entry balances.
 
-One module per statement: :mod:`.position` (资产负债表), :mod:`.activities` (业务活动表), :mod:`.funds` (a
+One module per statement: :mod:`.position` (资产负债表), :mod:`.activities` (业务活动表), :mod:`.cash_flow`
+(现金流量表), :mod:`.funds` (a
 fund's statement, running balances), :mod:`.ratios` (the spending ratio); account codes, totals and the
 layout's line in :mod:`.common`.
 """
 from __future__ import annotations
 
 from .activities import ACTIVITY_EXPENSES, ACTIVITY_INCOME, ActivityFigures, Columns, activity_figures
+from .cash_flow import (CASH_ACCOUNTS, CASH_FLOW_CLASSES, CASH_FLOW_LINES, CashFlowFigures, ClassSum, FlowLine,
+                        cash_flow_figures, classify_entry, flow_class, is_cash)
 from .common import (DONATION_INCOME, GRANT_EXPENSE, MANAGEMENT_EXPENSE, RESTRICTED_NET_ASSETS,
                      UNRESTRICTED_NET_ASSETS, LineSpec, Totals, TotalsByAccountFund, top_code)
 from .funds import FUND_MOVEMENTS, fund_movement_key, money_effect, running_balances
@@ -34,4 +37,6 @@ __all__ = [
     "ActivityFigures", "activity_figures", "FUND_MOVEMENTS", "fund_movement_key", "money_effect",
     "running_balances", "RatioCheck", "spending_checks", "format_percent", "top_code", "TotalsByAccountFund",
     "UNRESTRICTED_NET_ASSETS", "RESTRICTED_NET_ASSETS", "GRANT_EXPENSE", "MANAGEMENT_EXPENSE", "DONATION_INCOME",
+    "CASH_ACCOUNTS", "CASH_FLOW_CLASSES", "CASH_FLOW_LINES", "CashFlowFigures", "ClassSum", "FlowLine",
+    "cash_flow_figures", "classify_entry", "flow_class", "is_cash",
 ]

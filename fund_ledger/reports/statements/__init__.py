@@ -10,6 +10,8 @@ account-ledger       :func:`account_ledger`             daily totals (opening) +
 fund-statement       :func:`fund_statement`             daily totals (opening, closing) + postings
 activities           :func:`activities`                 daily totals in the period (less closing entries)
 financial-position   :func:`financial_position`         daily totals up to the date and to the year start
+cash-flow            :func:`cash_flow`                  postings of entries that moved cash, netted per entry
+                                                        and class of counter-account; daily totals (cash)
 donor-list           :func:`donor_list`                 donations, grouped by donor
 grant-register       :func:`grant_register`             disbursement requests and their events
 spending-ratio       :func:`spending_ratio`             daily totals of last year and this year
@@ -22,13 +24,14 @@ digest (entries, head hash) read in the same snapshot, so a printed statement na
 was built from.
 
 One module per kind of statement: :mod:`.books` (trial balance, journal, account ledger), :mod:`.financial`
-(fund statement, 业务活动表, 资产负债表), :mod:`.registers` (donors, grants, spending ratio); what they share
+(fund statement, 业务活动表, 资产负债表), :mod:`.cash_flow` (现金流量表), :mod:`.registers` (donors, grants, spending ratio); what they share
 (the digest, fund and date checks, per-day totals) in :mod:`.common`.
 """
 from __future__ import annotations
 
 from .books import (AccountLedger, GeneralJournal, JournalEntry, JournalLine, LedgerLine, account_ledger,
                     general_journal, iter_journal, journal_line_count, trial_balance)
+from .cash_flow import CashFlow, CashFlowPeriod, cash_flow
 from .common import (EARLIEST, LATEST, Digest, FundRef, ReportTooLarge, check_as_of, check_period, digest,
                      find_fund_ref)
 from .financial import (Activities, FinancialPosition, FundStatement, PositionLine, activities, financial_position,
@@ -42,5 +45,5 @@ __all__ = [
     "fund_statement", "FundStatement", "activities", "Activities", "financial_position", "FinancialPosition",
     "PositionLine", "donor_list", "DonorList", "DonorRow", "grant_register", "GrantRegister", "GrantRow",
     "spending_ratio", "SpendingRatio", "spending_thresholds", "find_fund_ref", "check_period", "check_as_of", "digest",
-    "EARLIEST", "LATEST",
+    "EARLIEST", "LATEST", "cash_flow", "CashFlow", "CashFlowPeriod",
 ]
