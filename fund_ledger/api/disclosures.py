@@ -82,7 +82,12 @@ def uploaded_file() -> bytes | None:
     if request.content_length and request.content_length > MAX_UPLOAD + 64 * 1024:
         raise TooLarge("the file is too large", {"file": ["too large"]})
     upload = request.files.get("file")
-    return upload.stream.read(MAX_UPLOAD + 1) if upload is not None else None
+    if upload is None:
+        return None
+    try:
+        return upload.stream.read(MAX_UPLOAD + 1)
+    finally:  # (a large upload is a temporary file: closed here, not left to the collector)
+        upload.close()
 
 
 @blp.route("/disclosures", methods=["POST"])

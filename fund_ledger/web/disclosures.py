@@ -42,6 +42,17 @@ def _download(item: dict) -> str:
     return url_for("web.public_disclosure_file", item_id=int(number))
 
 
+def _uploaded() -> bytes | None:
+    """The multipart ``file`` (``None`` when no file was chosen), read up to one byte over the limit."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return None
+    try:
+        return upload.stream.read(MAX_UPLOAD + 1)
+    finally:  # (a large upload is a temporary file: closed here, not left to the collector)
+        upload.close()
+
+
 @bp.get("/disclosures")
 @access(PUBLIC)
 def disclosures():
@@ -69,8 +80,7 @@ def publish_disclosure():
     form = request.form
     try:
         data = loaded(PublishIn, form, "item")
-        upload = request.files.get("file")
-        pdf = upload.stream.read(MAX_UPLOAD + 1) if upload is not None and upload.filename else None
+        pdf = _uploaded()
         row = svc.publish(session, current_actor(), pdf=pdf, **data)
     except ServiceError as err:
         session.rollback()
@@ -95,9 +105,8 @@ def verify_disclosure():
     """Anyone uploads a copy of a published file and reads whether it is, byte for byte, what was published."""
     if request.method == "GET":
         return render_template("web/disclosures/verify.html", result=None, error=None)
-    upload = request.files.get("file")
     try:
-        data = upload.stream.read(MAX_UPLOAD + 1) if upload is not None and upload.filename else None
+        data = _uploaded()
         result = svc.verify_file(db_session(), data)
     except ServiceError as err:
         return render_template("web/disclosures/verify.html", result=None, error=err.detail), err.status
