@@ -128,9 +128,9 @@ def test_a_changed_pdf_is_refused_as_not_genuine(app, client, login, issued):
 
 
 def test_the_calendar_offers_a_prefilled_publish_form_and_shows_late_publication(app, login, set_today):
-    manager = login("manager")
-    assert 'href="/disclosures/calendar"' in manager.get("/overview").get_data(as_text=True)
+    assert 'href="/disclosures/calendar"' in login("manager").get("/overview").get_data(as_text=True)
     set_today(date(2027, 6, 13))
+    manager = login("manager")  # (a session from months ago has expired)
     page = manager.get("/disclosures/calendar").get_data(as_text=True)
     row = re.search(r'<tr data-duty="annual_report:2026" data-state="late".*?</tr>', page, re.S).group(0)
     link = re.search(r'href="(/disclosures/publish\?[^"]+)"', row).group(1).replace("&amp;", "&")
