@@ -80,3 +80,21 @@ def audit_report_response(session, report_id: int) -> Response:
     response.headers["X-Content-SHA256"] = row.sha256
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def published_item_response(session, item_id: int) -> Response:
+    """A published item's bytes (its PDF, or its text as UTF-8) as a download, with their SHA-256."""
+    from ..services import disclosures
+
+    data, mimetype, filename, sha256 = disclosures.item_file(session, item_id)
+    response = make_response(data)
+    response.mimetype = mimetype
+    if mimetype.startswith("text/"):
+        response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["ETag"] = f'"{sha256}"'
+    response.headers["X-Content-SHA256"] = sha256
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

@@ -39,6 +39,7 @@ CATALOGUE: dict[str, str] = {
     "text.nul": N_("NUL characters are not allowed"),
     # dates
     "date.format": N_("a date written YYYY-MM-DD"),
+    "disclosure.period": N_("a year (2026), a quarter (2026-Q3), a half (2026-H1) or a month (2026-10)"),
     "date.future": N_("%(date)s is in the future"),
     # amounts (ledger.money's MoneyError codes)
     "amount.not_string": N_('money is a JSON string with at most two decimals, like "100000.00"'),

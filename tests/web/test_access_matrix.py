@@ -153,6 +153,15 @@ EXPECTED: dict[str, set[str]] = {
     "api.statement_report": BOOKS,
     # Merkle inclusion proofs (issue 6): anyone holding a gift's verification code, like /verify
     "api.audit_report_gift_proof": PUBLIC_,
+    # issue 13: 信息公开 (published items); a manager publishes, anyone reads and checks a copy
+    "api.publish_disclosure": {"manager"},
+    "api.public_disclosures": PUBLIC_,
+    "api.verify_disclosure": PUBLIC_,
+    "web.disclosures": PUBLIC_,
+    "web.public_disclosure_file": PUBLIC_,
+    "web.publish_disclosure": {"manager"},
+    "web.disclosure_calendar": {"manager"},
+    "web.verify_disclosure": PUBLIC_,
     "web.gift_proof": PUBLIC_,
     # long report PDFs prepared in the background (issue 6): the books' readers, and then only who asked
     # (another reader gets 404, which the walk counts as allowed)
@@ -237,7 +246,7 @@ def _token(app, role: str) -> str:
 
 SAMPLE_ROWS = {"donor_id": "donors", "donation_id": "donations", "fund_id": "funds", "organisation_id": "organisations",
                "disbursement_id": "disbursements", "attachment_id": "disbursement_attachments",
-               "programme_id": "grant_programmes"}
+               "programme_id": "grant_programmes", "item_id": "published_items"}
 
 
 def _sample_values(app) -> dict[str, object]:

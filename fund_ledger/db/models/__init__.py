@@ -4,7 +4,7 @@ continue the hash chain, and keep the balance tables current in the same transac
 
 One module per part of the domain: :mod:`.books` (the journal, balances, periods, audit reports),
 :mod:`.people` (organisations, users, tokens, the audit log), :mod:`.gifts` (donors, pledges, donations),
-:mod:`.disbursements` (disbursements, programmes, use reports, attachments), :mod:`.jobs` (background work); all
+:mod:`.disbursements` (disbursements, programmes, use reports, attachments), :mod:`.jobs` (background work), :mod:`.disclosures` (published items); all
 on one :class:`.base.Base`.
 Everyone imports them from here (``from ..db import models as m``)."""
 from __future__ import annotations
@@ -14,6 +14,7 @@ from .books import Account, AccountBalance, AuditReport, DailyTotal, Entry, Fund
 from .gifts import Donation, Donor, ImportBatch, Pledge, PledgeInstalment
 from .disbursements import (Disbursement, DisbursementAttachment, DisbursementEvent, DisbursementReport, GrantProgramme,
                      ProgrammeOrganisation)
+from .disclosures import PublishedItem
 from .jobs import Job
 from .people import ApiToken, AuditLog, IdempotencyKey, LoginFailure, Organisation, RateCount, User
 
@@ -21,5 +22,5 @@ __all__ = [
     "NAMING", "Base", "Account", "Fund", "Entry", "Posting", "AccountBalance", "DailyTotal", "Period",
     "AuditReport", "Organisation", "User", "ApiToken", "AuditLog", "IdempotencyKey", "LoginFailure", "RateCount", "Donor", "Pledge",
     "PledgeInstalment", "ImportBatch", "Donation", "Disbursement", "DisbursementEvent", "GrantProgramme",
-    "ProgrammeOrganisation", "DisbursementReport", "DisbursementAttachment", "Job"
+    "ProgrammeOrganisation", "DisbursementReport", "DisbursementAttachment", "Job", "PublishedItem"
 ]

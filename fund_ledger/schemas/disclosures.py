@@ -1,0 +1,22 @@
+"""Publishing an item (信息公开): the one input the publish page and ``POST /api/v1/disclosures`` load.
+
+The file (a PDF) travels beside these fields as the multipart ``file``; the service checks it."""
+from __future__ import annotations
+
+import re
+
+from .base import Input
+from .fields import Choice, Id, Text
+
+KINDS = ("annual_report", "audit_report", "project_update", "leftover_notice", "related_party", "other")
+PERIOD = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?")
+DUTY = re.compile(r"(annual_report|accounts|project_update|leftover|related_party)(:[0-9]{1,10}){1,2}")
+
+
+class PublishIn(Input):
+    kind = Choice(KINDS, required=True)
+    title = Text(required=True, max=200)
+    period = Text(max=16, pattern=PERIOD, pattern_code="disclosure.period")
+    body = Text(max=20000, multiline=True)
+    duty = Text(max=48, pattern=DUTY, pattern_code="invalid")
+    corrects_id = Id(load_default=None, allow_none=True)

@@ -1,0 +1,180 @@
+"""信息公开: publishing items, the public list, checking a downloaded copy, and the disclosure calendar.
+
+A published item is kept as published (the table is append-only): a text or a PDF with the SHA-256 of the
+bytes anyone downloads. A correction is a new item naming the one it corrects; both stay listed. Issued
+audit reports are published items too: they are listed from their own table with their stored SHA-256,
+never copied.
+
+Checking a copy (:func:`verify_file`) answers one question, ``genuine``: are these bytes, exactly, a file the
+fund published (a published item's PDF or text, or an issued audit report)? Whether the ledger still matches
+an audit report is the audit-report verifier's question (``audit_reports.verify_upload``), left as it is.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .. import clock
+from ..db import models as m
+from ..db import repository as repo
+from ..ledger import disclosure_calendar as cal
+from . import audit
+from .actor import Actor
+from .audit_reports import MAX_UPLOAD, TooLarge
+from .errors import Forbidden, InvalidInput, NotFound, RuleBroken
+
+HORIZON_DAYS = 92
+"""The calendar page shows duties due within this many days, and every earlier one."""
+
+
+def published_on(stamp: str) -> date:
+    """The Beijing day of a stored UTC stamp."""
+    return clock.from_stamp(stamp).astimezone(clock.LOCAL_TZ).date()
+
+
+def check_pdf(data: bytes | None) -> bytes | None:
+    """The uploaded PDF (``None`` when none was sent), or a refusal naming the field ``file``."""
+    if data is None:
+        return None
+    if len(data) > MAX_UPLOAD:
+        raise TooLarge(f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB", {"file": ["too large"]})
+    if not data:
+        raise InvalidInput("the file is empty", {"file": ["empty"]})
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise InvalidInput("the file is not a PDF", {"file": ["not a PDF"]})
+    return data
+
+
+def publish(session: Session, actor: Actor, *, kind: str, title: str, period: str = "", body: str = "",
+            duty: str = "", corrects_id: int | None = None, pdf: bytes | None = None) -> m.PublishedItem:
+    """Publish a text (``body``) or a PDF (``pdf``), never both; a correction names the item it corrects.
+    The values come typed from ``schemas.disclosures.PublishIn``; the caller commits."""
+    if actor.role not in ("manager", "system"):
+        raise Forbidden("only a fund manager publishes")
+    pdf = check_pdf(pdf)
+    if pdf is None and not body:
+        raise InvalidInput("publish a PDF (the multipart field 'file') or a text (body)",
+                           {"file": ["a PDF or a text is required"], "body": ["a PDF or a text is required"]})
+    if pdf is not None and body:
+        raise InvalidInput("publish a PDF or a text, not both", {"body": ["leave it empty when sending a PDF"]})
+    if corrects_id is not None and (not repo.is_row_id(corrects_id) or session.get(m.PublishedItem, corrects_id) is None):
+        raise RuleBroken(f"no published item {corrects_id} to correct", {"corrects_id": ["no such item"]},
+                         code="no_such_item")
+    data = pdf if pdf is not None else body.encode("utf-8")
+    row = m.PublishedItem(kind=kind, title=title, period=period or None, body="" if pdf is not None else body,
+                          pdf=pdf, sha256=hashlib.sha256(data).hexdigest(), size=len(data), duty=duty or None,
+                          corrects_id=corrects_id, published_at=repo.utc_now_text(), published_by=actor.username)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "disclosure.publish", object_type="published_item", object_id=row.id,
+                 detail={"kind": kind, "title": title, "period": row.period, "sha256": row.sha256, "size": row.size,
+                         "duty": row.duty, "corrects": corrects_id})
+    return row
+
+
+def get_item(session: Session, item_id: int) -> m.PublishedItem:
+    row = session.get(m.PublishedItem, item_id) if repo.is_row_id(item_id) else None
+    if row is None:
+        raise NotFound(f"no published item {item_id}")
+    return row
+
+
+def item_file(session: Session, item_id: int) -> tuple[bytes, str, str, str]:
+    """The bytes anyone downloads (the PDF, or the text as UTF-8), their type, a file name and their SHA-256."""
+    row = get_item(session, item_id)
+    if row.pdf is not None:
+        return bytes(row.pdf), "application/pdf", f"disclosure-{row.id}.pdf", row.sha256
+    return row.body.encode("utf-8"), "text/plain", f"disclosure-{row.id}.txt", row.sha256
+
+
+def public_items(session: Session) -> list[dict]:
+    """Every published item and every issued audit report, newest first. ``ref`` says which table: the
+    caller turns it into a download address."""
+    items = list(session.execute(select(m.PublishedItem.id, m.PublishedItem.kind, m.PublishedItem.title,
+                                        m.PublishedItem.period, m.PublishedItem.published_at,
+                                        m.PublishedItem.published_by, m.PublishedItem.sha256, m.PublishedItem.size,
+                                        m.PublishedItem.corrects_id, m.PublishedItem.body,
+                                        m.PublishedItem.pdf.is_(None).label("is_text"))))
+    titles = {i.id: i.title for i in items}
+    corrected_by: dict[int, list[int]] = {}
+    for i in items:
+        if i.corrects_id is not None:
+            corrected_by.setdefault(i.corrects_id, []).append(i.id)
+    out = [{"ref": f"item:{i.id}", "id": i.id, "kind": i.kind, "title": i.title, "period": i.period,
+            "published_at": i.published_at, "published_by": i.published_by, "sha256": i.sha256, "size": i.size,
+            "format": "text" if i.is_text else "pdf", "body": i.body if i.is_text else None,
+            "corrects": ({"id": i.corrects_id, "title": titles.get(i.corrects_id)} if i.corrects_id else None),
+            "corrected_by": sorted(corrected_by.get(i.id, []))} for i in items]
+    reports = list(session.execute(select(m.AuditReport.id, m.AuditReport.period, m.AuditReport.issued_at,
+                                          m.AuditReport.issued_by, m.AuditReport.sha256, m.AuditReport.size,
+                                          m.AuditReport.replaces_id)))
+    replaced = {r.replaces_id: r.id for r in reports if r.replaces_id is not None}
+    out += [{"ref": f"audit_report:{r.id}", "id": r.id, "kind": "audit_report",
+             "title": f"审计报告 Audit report {r.period} No. {r.id}", "period": r.period, "published_at": r.issued_at,
+             "published_by": r.issued_by, "sha256": r.sha256, "size": r.size, "format": "pdf", "body": None,
+             "corrects": ({"id": r.replaces_id, "title": f"审计报告 Audit report {r.period} No. {r.replaces_id}",
+                           "audit_report": True} if r.replaces_id else None),
+             "corrected_by": [replaced[r.id]] if r.id in replaced else []} for r in reports]
+    return sorted(out, key=lambda x: (x["published_at"], x["ref"]), reverse=True)
+
+
+def verify_file(session: Session, data: bytes | None) -> dict:
+    """Are these bytes, exactly, a file the fund published? (An item's PDF or text, or an audit report.)"""
+    if data is None:
+        raise InvalidInput("send the file as the multipart field 'file'", {"file": ["required"]})
+    if len(data) > MAX_UPLOAD:
+        raise TooLarge(f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB", {"file": ["too large"]})
+    if not data:
+        raise InvalidInput("the file is empty", {"file": ["empty"]})
+    digest = hashlib.sha256(data).hexdigest()
+    result = {"genuine": False, "sha256": digest, "kind": None, "item_id": None, "report_id": None, "title": None,
+              "period": None, "published_at": None}
+    item = session.scalar(select(m.PublishedItem).where(m.PublishedItem.sha256 == digest).order_by(m.PublishedItem.id))
+    if item is not None:
+        result.update(genuine=True, kind=item.kind, item_id=item.id, title=item.title, period=item.period,
+                      published_at=item.published_at)
+        return result
+    report = session.scalar(select(m.AuditReport).where(m.AuditReport.sha256 == digest))
+    if report is not None:
+        result.update(genuine=True, kind="audit_report", report_id=report.id, period=report.period,
+                      title=f"审计报告 Audit report {report.period} No. {report.id}", published_at=report.issued_at)
+    return result
+
+
+# --- the disclosure calendar ------------------------------------------------------------------------------
+
+def _books(session: Session, today: date) -> tuple[tuple[int, ...], tuple[cal.Programme, ...], tuple[cal.RelatedGift, ...]]:
+    first = session.scalar(select(func.min(m.Entry.accounting_date)))
+    years = tuple(range(repo.as_date(first).year, today.year)) if first is not None else ()
+    programmes = tuple(cal.Programme(p.id, p.name, repo.as_date(p.starts_on), repo.as_date(p.ends_on))
+                       for p in session.scalars(select(m.GrantProgramme).order_by(m.GrantProgramme.id)))
+    gifts = tuple(cal.RelatedGift(d_id, name, repo.as_date(received_on)) for d_id, name, received_on in session.execute(
+        select(m.Donation.id, m.Donor.name, m.Donation.received_on).join(m.Donor, m.Donor.id == m.Donation.donor_id)
+        .where(m.Donor.related_party.is_(True)).order_by(m.Donation.id)))
+    return years, programmes, gifts
+
+
+def _published(session: Session) -> tuple[cal.Published, ...]:
+    items = [cal.Published(f"item:{i}", kind, duty, period, published_on(at)) for i, kind, duty, period, at in
+             session.execute(select(m.PublishedItem.id, m.PublishedItem.kind, m.PublishedItem.duty,
+                                    m.PublishedItem.period, m.PublishedItem.published_at))]
+    # an issued audit report of a year's December carries the year's closing accounts
+    reports = [cal.Published(f"audit_report:{i}", "audit_report", f"accounts:{period[:4]}" if period.endswith("-12") else None,
+                             period, published_on(at))
+               for i, period, at in session.execute(select(m.AuditReport.id, m.AuditReport.period, m.AuditReport.issued_at))]
+    return tuple(items + reports)
+
+
+def disclosure_calendar(session: Session, today: date, *, horizon_days: int = HORIZON_DAYS) -> tuple[cal.DutyState, ...]:
+    """Every duty due by ``today + horizon_days`` (and every one already answered), where it stands today."""
+    years, programmes, gifts = _books(session, today)
+    states = cal.calendar_states(cal.duties(years, programmes, gifts), _published(session), today)
+    limit = today + timedelta(days=horizon_days)
+    return tuple(s for s in states if s.duty.due <= limit or s.item_ref is not None)
+
+
+__all__ = ["publish", "get_item", "item_file", "public_items", "verify_file", "disclosure_calendar", "check_pdf",
+           "published_on", "HORIZON_DAYS"]
