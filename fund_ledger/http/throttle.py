@@ -8,9 +8,12 @@ import time
 from contextlib import contextmanager
 from datetime import timedelta
 
+from flask import g
+
+from ..db.engine import write_session
 from ..services import throttles
 from ..services.errors import TooBusy
-from .db import db_session
+from .db import engine
 
 SCOPE = "verify"
 AT_ONCE = 1
@@ -48,17 +51,20 @@ class CostlyCheck:
     @contextmanager
     def run(self, address: str | None):
         """Count the check for ``address``, wait for a free slot (up to ``wait_seconds``), run the body, give
-        the slot back. Uses the request's session in short transactions of its own, committed at once: call
-        it before the request has written anything."""
-        session = db_session()
-        session.rollback()
-        self._count(session, address or "?")
-        self._take(session)
+        the slot back; in short write transactions of its own (a GET's read session on PostgreSQL is read-only),
+        never touching the request's session."""
+        request_session = g.get("db_session")
+        if request_session is not None and request_session.in_transaction():
+            request_session.rollback()  # on SQLite a POST's transaction holds the write lock the count needs
+        with write_session(engine()) as session:  # its own short transactions, whatever the request's session is
+            self._count(session, address or "?")
+            self._take(session)
         try:
             yield
         finally:
-            throttles.give_back_slot(session, SCOPE)
-            session.commit()
+            with write_session(engine()) as session:
+                throttles.give_back_slot(session, SCOPE)
+                session.commit()
 
 
 def verify_guard() -> CostlyCheck:

@@ -165,7 +165,19 @@ def _general_journal(facts: ReportFacts) -> Document:
     total_debit = sum(p.debit for e in entries for p in e.postings)
     total_credit = sum(p.credit for e in entries for p in e.postings)
     return document("reports/audit_journal.html", generated_at=facts.issued_at, **facts.common(), journal=entries,
-                    accounts=accounts, funds=funds, total_debit=total_debit, total_credit=total_credit)
+                    accounts=accounts, funds=funds, total_debit=total_debit, total_credit=total_credit,
+                    memo_of=public_memo)
+
+
+def public_memo(entry) -> str:
+    """An entry's words as anyone may read them in an audit report, which is public (DOMAIN.md: the public sees
+    no personal data): a gift's entry and its refund name the acknowledgement number, never the donor or the
+    gift's own memo (the entry's memo stays in the books, under its hash); other entries keep their memo."""
+    source = entry.source or ""
+    if source.startswith("donation:"):
+        code = getattr(entry.code, "value", entry.code)
+        return ("冲销捐赠 " if code == "reversal" else "收到捐赠 ") + source.split(":", 1)[1]
+    return entry.memo
 
 
 def _only_sealed(facts: ReportFacts) -> bool:

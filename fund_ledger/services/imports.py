@@ -559,6 +559,11 @@ def _declare(session: Session, actor: Actor, prepared: PreparedImport, filename:
     if batch is not None:
         return batch.id, 0
     parsed = prepared.rows
+    closed = current_chart(session).closed_periods  # a month closed since the rows were checked, without the lock
+    late = [(r.number, "received_on", Message("period.closed", period=r.received_on.strftime("%Y-%m")))
+            for r in parsed if r.received_on.strftime("%Y-%m") in closed]
+    if late:  # refused before the batch exists: nothing is written, and no unfinished batch blocks closing
+        raise ImportErrors(problems=late)
     known = _donors(session, parsed)
     now = utc_now_text()
     new = [dict(name=r.donor, kind=r.kind, created_at=now)

@@ -497,3 +497,19 @@ def test_a_report_issued_before_the_cash_flow_section_still_verifies(api, client
     assert "cash-flow" in again.get_json()["sections"]
     assert api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers).data == pdf
     assert upload(client, pdf).get_json()["genuine"] is True
+
+
+def test_the_public_report_names_no_donor_only_each_gifts_acknowledgement_number(app, api):
+    """An issued report is public (the front door and /disclosures serve it), and the public sees no personal data
+    (DOMAIN.md): the 序时账 inside it names each gift by its acknowledgement number, never its donor or memo."""
+    issued_report(api)
+    text = "".join(pdf_text(api.client.get("/api/v1/audit-reports/1.pdf", headers=api.headers).data).split())
+    gifts = sql(app, "SELECT dn.name, d.receipt_year, d.receipt_seq, d.memo FROM donations d "
+                     "JOIN donors dn ON dn.id = d.donor_id JOIN entries e ON e.id = d.entry_id "
+                     "WHERE e.accounting_date BETWEEN '2026-09-01' AND '2026-09-30'")
+    assert gifts
+    for name, year, seq, memo in gifts:
+        assert f"收到捐赠JZ{year}-{seq:06d}" in text
+        assert "".join(name.split()) not in text, name
+        if memo:
+            assert "".join(memo.split()) not in text, memo

@@ -830,3 +830,32 @@ def test_two_importers_of_one_file_share_its_chunks_and_record_each_gift_once(en
         assert counts(s)["donations"] == 400 and counts(s)["import_batches"] == 1 and counts(s)["donors"] == 50
         assert _imported_by_fund(s) == _fund_sums(rows)
         assert verify_ledger(s).ok
+
+
+def test_a_month_closed_while_the_file_is_checked_refuses_it_before_anything_is_written(engine, monkeypatch):
+    """The rows are checked without the lock; a month closed meanwhile is caught again when the batch would be
+    declared, under the lock: the file is refused naming its rows, no batch or donor is written, and no
+    unfinished import is left to block closing the next month (a review found it blocked every close)."""
+    from fund_ledger.services import imports
+
+    with write_session(engine) as s, s.begin():
+        make_fund(s)
+        make_fund(s, code="TONGMENG", name="童梦童行", purpose="暑期课堂")
+    real = imports.parse_rows
+
+    def checked_then_month_closed(*args, **kwargs):
+        found = real(*args, **kwargs)
+        with write_session(engine) as s, s.begin():
+            close_period(s, MANAGER, "2026-10", today=TODAY)
+        return found
+
+    monkeypatch.setattr(imports, "parse_rows", checked_then_month_closed)
+    with write_session(engine) as s, s.begin():
+        before = counts(s)
+    with pytest.raises(ImportErrors) as err:
+        imports.import_file(engine, MANAGER, csv_bytes(_import_rows(20)), "gifts.csv", today=TODAY, chunk_rows=5)
+    assert "row 2, received_on" in err.value.errors and "nothing was recorded" in err.value.detail
+    with write_session(engine) as s, s.begin():
+        after = counts(s)
+        assert {k: after[k] - before[k] for k in after} == {**{k: 0 for k in after}, "audit_log": 1}  # the close
+        assert imports.unfinished_imports(s) == []
