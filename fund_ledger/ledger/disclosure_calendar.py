@@ -17,9 +17,10 @@ The duties:
 """
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
 
 ANNUAL_DUE = (5, 31)
 """Month and day of year Y+1 by which year Y's annual report and accounts are published."""
@@ -31,10 +32,7 @@ RELATED_PARTY_DAYS = 30
 
 def add_months(day: date, months: int) -> date:
     """``day`` moved by whole months, kept within the month (31 Jan + 1 month = 28 or 29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return day + relativedelta(months=months)
 
 
 def annual_due(year: int) -> date:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from ..db import models as m
 from ..db import repository as repo
 from ..ledger.disbursements import ACKNOWLEDGED, APPROVED, PAID, SUBMITTED
 from ..ledger.statements.common import RESTRICTED_NET_ASSETS
+from ..services.periods import month_of as month_key
 from ..services.pledges import pledge_statuses
 from .statements import SpendingRatio, spending_ratio
 from .statements.common import NOT_ACTIVITY
@@ -38,18 +40,9 @@ WAITING_STATUSES = (SUBMITTED, APPROVED, PAID)
 
 # --- dates --------------------------------------------------------------------------------------------
 
-def month_key(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 def months_ending(today: date, count: int = MONTHS_SHOWN) -> list[str]:
     """The ``count`` months up to and including today's, oldest first (``2026-11``)."""
-    y, mo = today.year, today.month
-    out = []
-    for _ in range(count):
-        out.append(f"{y:04d}-{mo:02d}")
-        y, mo = (y, mo - 1) if mo > 1 else (y - 1, 12)
-    return out[::-1]
+    return [month_key(today - relativedelta(months=back)) for back in reversed(range(count))]
 
 
 def _local_day(stamp: str | None) -> date | None:
