@@ -351,6 +351,13 @@ def parse_rows(header: list[str], rows: Iterable[list[object]], today: date,
     return parsed, problems
 
 
+def _closed_month(received_on: date, closed_periods) -> Message | None:
+    """The refusal of a gift dated in a closed month (checked when the file is read, and again under the lock
+    when its batch is declared), or None."""
+    month = received_on.strftime("%Y-%m")
+    return Message("period.closed", period=month) if month in closed_periods else None
+
+
 def _parse_row(n: int, raw: list[object], where: dict[str, int], today: date, funds, closed_periods, earliest: date,
                parsed: list, problems: list) -> None:
     """Check row ``n``: a good row goes to ``parsed``, what is wrong with it to ``problems``."""
@@ -391,8 +398,8 @@ def _parse_row(n: int, raw: list[object], where: dict[str, int], today: date, fu
         elif received_on < earliest:
             problems.append((n, "received_on", Message("date.before_books", date=received_on.isoformat(),
                                                        begin=earliest.isoformat())))
-        elif received_on.strftime("%Y-%m") in closed_periods:
-            problems.append((n, "received_on", Message("period.closed", period=received_on.strftime("%Y-%m"))))
+        elif (closed := _closed_month(received_on, closed_periods)) is not None:
+            problems.append((n, "received_on", closed))
         if fund is not None and fund.closed_on is None and fund.end_date is not None \
                 and received_on > fund.end_date:
             problems.append((n, "fund", Message("fund.ended", fund=fund.name, date=fund.end_date.isoformat())))
@@ -560,8 +567,8 @@ def _declare(session: Session, actor: Actor, prepared: PreparedImport, filename:
         return batch.id, 0
     parsed = prepared.rows
     closed = current_chart(session).closed_periods  # a month closed since the rows were checked, without the lock
-    late = [(r.number, "received_on", Message("period.closed", period=r.received_on.strftime("%Y-%m")))
-            for r in parsed if r.received_on.strftime("%Y-%m") in closed]
+    late = [(r.number, "received_on", problem) for r in parsed
+            if (problem := _closed_month(r.received_on, closed)) is not None]
     if late:  # refused before the batch exists: nothing is written, and no unfinished batch blocks closing
         raise ImportErrors(problems=late)
     known = _donors(session, parsed)
