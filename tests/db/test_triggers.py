@@ -131,3 +131,36 @@ def test_guards_can_only_be_bypassed_by_removing_them(session, posted):
     disable_guards(session)
     session.execute(text("UPDATE postings SET debit = debit + 1 WHERE debit > 0"))
     assert session.execute(text("SELECT sum(debit) FROM postings")).scalar_one() == 5_000_01
+
+
+def _public_duty_rows(session):
+    stamp = repo.utc_now_text()
+    session.execute(text("INSERT INTO published_items (kind, title, body, sha256, size, published_at, published_by) "
+                         "VALUES ('major_transaction', 'a major gift', 'text', :h, 4, :at, 'manager')"),
+                    {"h": "0" * 64, "at": stamp})
+    session.execute(text("INSERT INTO report_texts (year, section, body, written_at, written_by) "
+                         "VALUES (2026, 'policies', 'accrual basis', :at, 'manager')"), {"at": stamp})
+    session.execute(text("INSERT INTO annual_reports (year, figures, audit_reference, pdf, pdf_sha256, xlsx, xlsx_sha256, "
+                         "reason, submitted_at, submitted_by) VALUES (2026, '{}', '', :b, :h, :b, :h, '', :at, 'manager')"),
+                    {"b": b"%PDF-", "h": "1" * 64, "at": stamp})
+
+
+@pytest.mark.parametrize("table, sql", [
+    ("published_items", "UPDATE published_items SET title = 'rewritten'"),
+    ("published_items", "DELETE FROM published_items"),
+    ("report_texts", "UPDATE report_texts SET body = 'rewritten'"),
+    ("report_texts", "DELETE FROM report_texts"),
+    ("annual_reports", "UPDATE annual_reports SET figures = '{\"rewritten\": 1}'"),
+    ("annual_reports", "DELETE FROM annual_reports"),
+])
+def test_what_was_published_written_or_submitted_stays(session, table, sql):
+    """Migration 0014 rebuilt published_items (on SQLite) to let it hold major-transaction notices: its guards
+    came back with it; the notes' texts and submitted annual reports are guarded the same way."""
+    _public_duty_rows(session)
+    _refused(session, sql, f"{table} are append-only")
+
+
+def test_published_items_kinds_are_still_checked(session):
+    _refused(session, lambda: session.execute(text(
+        "INSERT INTO published_items (kind, title, body, sha256, size, published_at, published_by) "
+        "VALUES ('gossip', 't', 'b', :h, 1, 'x', 'm')"), {"h": "2" * 64}), "kind")

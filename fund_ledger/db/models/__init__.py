@@ -14,7 +14,7 @@ from .books import Account, AccountBalance, AuditReport, DailyTotal, Entry, Fund
 from .gifts import Donation, Donor, ImportBatch, Pledge, PledgeInstalment
 from .disbursements import (Disbursement, DisbursementAttachment, DisbursementEvent, DisbursementReport, GrantProgramme,
                      ProgrammeOrganisation)
-from .disclosures import PublishedItem
+from .disclosures import AnnualReport, PublishedItem, RelatedParty, ReportText, Setting
 from .jobs import Job
 from .people import ApiToken, AuditLog, IdempotencyKey, LoginFailure, Organisation, RateCount, User
 
@@ -22,5 +22,6 @@ __all__ = [
     "NAMING", "Base", "Account", "Fund", "Entry", "Posting", "AccountBalance", "DailyTotal", "Period",
     "AuditReport", "Organisation", "User", "ApiToken", "AuditLog", "IdempotencyKey", "LoginFailure", "RateCount", "Donor", "Pledge",
     "PledgeInstalment", "ImportBatch", "Donation", "Disbursement", "DisbursementEvent", "GrantProgramme",
-    "ProgrammeOrganisation", "DisbursementReport", "DisbursementAttachment", "Job", "PublishedItem"
+    "ProgrammeOrganisation", "DisbursementReport", "DisbursementAttachment", "Job", "PublishedItem",
+    "RelatedParty", "ReportText", "AnnualReport", "Setting",
 ]
