@@ -111,6 +111,7 @@ CATALOGUE: dict[str, str] = {
     "import.too_many_columns": N_("a value beyond column %(max)s: only the first %(max)s columns are read; "
                                   "remove what is further right"),
     "period.format": N_("a month (YYYY-MM) or a year (YYYY) from 2000 on"),
+    "related.dates": N_("the relation cannot end before it began"),
 }
 
 class Message(str):

@@ -19,7 +19,7 @@ from ..db.engine import lock_ledger
 from ..ledger.entries import EntryCode, EntryDraft, Posting, format_number
 from ..ledger.money import MAX_AMOUNT_FEN, format_yuan
 from ..ledger.rules import MAX_MEMO_LENGTH
-from . import audit
+from . import audit, related_parties
 from ..schemas.messages import Message
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
@@ -86,6 +86,9 @@ def create_donor(session: Session, actor: Actor, *, name: str, kind: str, phone:
     session.flush()
     audit.record(session, actor, "donor.create", object_type="donor", object_id=donor.id,
                  detail={"name": donor.name, "kind": kind, "related_party": donor.related_party})
+    if donor.related_party:  # the register is where related parties are kept; the flag follows it
+        related_parties.register(session, actor, name=donor.name, kind=kind, relation=donor.related_note or "关联方",
+                                 donor_id=donor.id)
     return donor
 
 
