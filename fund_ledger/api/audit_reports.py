@@ -41,6 +41,9 @@ class ReportOut(Schema):
     gifts_root = fields.String(allow_none=True, metadata={
         "description": "RFC 6962 Merkle root (hex) over the period's gifts, one leaf each (see /proof)"})
     gifts_tree_size = fields.Integer(allow_none=True, metadata={"description": "how many gifts the tree holds"})
+    for_public = fields.Boolean(metadata={
+        "description": "anyone may download it: its journal names gifts by acknowledgement number, never the donor "
+                       "(false for reports issued before that: reissue one to publish it)"})
 
 
 class ReportQuery(PageQuery):

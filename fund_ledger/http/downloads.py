@@ -70,9 +70,12 @@ def attachment_response(a: m.DisbursementAttachment) -> Response:
     return response
 
 
-def audit_report_response(session, report_id: int) -> Response:
-    """An issued audit report's stored bytes as a download, with their SHA-256 in the headers."""
+def audit_report_response(session, report_id: int, *, public: bool = False) -> Response:
+    """An issued audit report's stored bytes as a download, with their SHA-256 in the headers. ``public``: the
+    anonymous download, which knows only reports issued for the public (``AuditReport.for_public``)."""
     row = audit_reports_svc.get_report(session, report_id)
+    if public and not row.for_public:
+        raise NotFound(f"no audit report {report_id}")
     response = make_response(audit_reports_svc.report_pdf(session, report_id))
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="audit-report-{row.period}-{row.id}.pdf"'

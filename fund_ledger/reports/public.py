@@ -163,7 +163,7 @@ def _local_day(stamp: str) -> date:
 
 def _reports(session: Session) -> tuple[IssuedReport, ...]:
     r = m.AuditReport
-    rows = list(session.execute(select(r.id, r.period, r.issued_at, r.sha256, r.size)
+    rows = list(session.execute(select(r.id, r.period, r.issued_at, r.sha256, r.size).where(r.for_public)
                                 .order_by(r.period.desc(), r.id.desc()).limit(MAX_REPORTS)))
     newer = dict(session.execute(select(r.replaces_id, r.id).where(r.replaces_id.in_([row.id for row in rows]))
                                  ).all()) if rows else {}

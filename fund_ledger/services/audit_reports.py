@@ -141,7 +141,8 @@ def store_issued(session: Session, actor: Actor, issue: Issue, pdf: bytes, secti
                         size=len(pdf), pdf=pdf, head_seq=closed.head_seq, head_hash=closed.head_hash,
                         seal=closed.seal, entry_count=closed.entry_count, sections=json.dumps(list(sections)),
                         issued_at=issue.issued_at, issued_by=issue.issued_by, replaces_id=issue.replaces,
-                        reason=issue.reason, gifts_root=issue.gifts_root, gifts_tree_size=issue.gifts_tree_size)
+                        reason=issue.reason, gifts_root=issue.gifts_root, gifts_tree_size=issue.gifts_tree_size,
+                        for_public=True)
     session.add(row)
     session.flush()
     audit.record(session, actor, "audit_report.issue", object_type="audit_report", object_id=issue.report_id,
@@ -180,7 +181,7 @@ def report_json(row: m.AuditReport, replaced_by_id: int | None = None) -> dict:
             "head_hash": row.head_hash, "seal": row.seal, "entry_count": row.entry_count,
             "sections": json.loads(row.sections), "issued_at": row.issued_at, "issued_by": row.issued_by,
             "replaces": row.replaces_id, "replaced_by": replaced_by_id, "reason": row.reason,
-            "gifts_root": row.gifts_root, "gifts_tree_size": row.gifts_tree_size}
+            "gifts_root": row.gifts_root, "gifts_tree_size": row.gifts_tree_size, "for_public": row.for_public}
 
 
 # --- verification ----------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ def public_items(session: Session) -> list[dict]:
             "corrected_by": sorted(corrected_by.get(i.id, []))} for i in items]
     reports = list(session.execute(select(m.AuditReport.id, m.AuditReport.period, m.AuditReport.issued_at,
                                           m.AuditReport.issued_by, m.AuditReport.sha256, m.AuditReport.size,
-                                          m.AuditReport.replaces_id)))
+                                          m.AuditReport.replaces_id).where(m.AuditReport.for_public)))
     replaced = {r.replaces_id: r.id for r in reports if r.replaces_id is not None}
     out += [{"ref": f"audit_report:{r.id}", "id": r.id, "kind": "audit_report",
              "title": f"审计报告 Audit report {r.period} No. {r.id}", "period": r.period, "published_at": r.issued_at,

@@ -26,4 +26,4 @@ def front_door_page():
 def public_audit_report_pdf(report_id: int):
     """An issued audit report for anyone (CONTRACT.md: issued audit reports are published): the stored bytes,
     the same file the books' readers download, so its SHA-256 is the one the front door lists."""
-    return audit_report_response(db_session(), report_id)
+    return audit_report_response(db_session(), report_id, public=True)

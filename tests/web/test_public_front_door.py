@@ -151,6 +151,36 @@ def test_issued_audit_reports_are_listed_downloadable_and_checkable(app, client,
     assert client.get(f"/public/audit-reports/{report_id + 1000}.pdf").status_code == 404
 
 
+def test_a_report_issued_before_the_journal_hid_donors_stays_private_until_reissued(app, client, manager, login):
+    """Reports issued before migration 0015 name donors in their journal: the migration leaves them not for the
+    public (here: one marked so behind the app's back, as the migration's default does); a reissue publishes."""
+    assert manager.post("/periods/close", data={"csrf_token": manager.csrf_token, "period": "2026-09",
+                                                "confirm": "yes"}).status_code == 302
+    assert manager.post("/audit-reports/issue", data={"csrf_token": manager.csrf_token,
+                                                      "period": "2026-09"}).status_code == 302
+    engine = app.extensions["fund_ledger.engine"]
+    with engine.begin() as conn:  # what migration 0015 gives a report issued before it
+        if conn.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER audit_reports_no_update"))
+        else:
+            conn.execute(text("ALTER TABLE audit_reports DISABLE TRIGGER USER"))
+        old_id = conn.execute(text("UPDATE audit_reports SET for_public = false RETURNING id")).scalar_one()
+    link = f"/public/audit-reports/{old_id}.pdf"
+    assert link not in client.get("/").get_data(as_text=True)
+    assert client.get(link).status_code == 404
+    listed = client.get("/api/v1/public/disclosures").get_json()["items"]
+    assert not [i for i in listed if i["kind"] == "audit_report"]
+    assert login("auditor").get(f"/audit-reports/{old_id}.pdf").status_code == 200  # the books' readers keep it
+    assert "未公开" in manager.get("/audit-reports").get_data(as_text=True)
+
+    assert manager.post("/audit-reports/issue", data={"csrf_token": manager.csrf_token, "period": "2026-09",
+                                                      "replaces": str(old_id), "reason": "公开版本"}).status_code == 302
+    with engine.connect() as conn:
+        new_id = conn.execute(text("SELECT id FROM audit_reports WHERE replaces_id = :o"), {"o": old_id}).scalar_one()
+    assert f"/public/audit-reports/{new_id}.pdf" in client.get("/").get_data(as_text=True)
+    assert client.get(f"/public/audit-reports/{new_id}.pdf").status_code == 200
+
+
 @pytest.mark.parametrize(("username", "home"), [("manager", "/overview"), ("auditor", "/overview"),
                                                 ("zhuren", "/home"), ("admin", "/admin/users")])
 def test_logged_in_users_still_go_to_their_own_home(login, username, home):

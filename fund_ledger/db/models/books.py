@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import (
     BigInteger, Boolean, CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Index, Integer, LargeBinary,
-    SmallInteger, String, Text, UniqueConstraint,
+    SmallInteger, String, Text, UniqueConstraint, false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -160,3 +160,7 @@ class AuditReport(Base):
     order: a donor proves their gift is in the report without seeing anyone else's."""
     gifts_tree_size: Mapped[int | None] = mapped_column(Integer)
     """How many gifts (leaves) that tree holds."""
+    for_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Anyone may download it (the public 信息公开 list and ``/public/audit-reports``): its journal names gifts by
+    acknowledgement number, never the donor. Reports issued before that (migration 0015) stay with managers and
+    auditors until reissued."""
