@@ -57,10 +57,26 @@ def read_session(engine: Engine) -> Session:
     return Session(bind=engine, expire_on_commit=False)
 
 
+def advisory_lock(session: Session, key: int) -> None:
+    """Take PostgreSQL's transaction-scoped advisory lock ``key`` once per transaction: a second call in the
+    same transaction (a gift takes the ledger's lock, then posts its entry, which asks again) costs no round
+    trip. Taken inside a savepoint it is asked for again after, since rolling the savepoint back may drop it."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return
+    root, nested = conn.get_transaction(), conn.get_nested_transaction()
+    held = conn.info.setdefault("fund_ledger_locks", {})
+    if held.get(key) is root and root is not None:
+        return
+    conn.execute(_LOCK, {"k": key})
+    if nested is None:
+        held[key] = root
+
+
 def lock_ledger(session: Session) -> None:
     """Serialise this transaction against every other writer of the ledger, in the database."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        conn.execute(_LOCK, {"k": LEDGER_LOCK_KEY})
+        advisory_lock(session, LEDGER_LOCK_KEY)
     elif conn.dialect.name == "sqlite" and not conn.get_execution_options().get(_WRITE):
         raise RuntimeError("ledger writes need write_session(): a deferred SQLite transaction could fail to upgrade")

@@ -104,10 +104,11 @@ _CHART_VERSION = text(
 _charts: dict[str, Chart] = {}
 
 
-def current_chart(session: Session) -> Chart:
-    """The chart, from a per-database cache checked against the database in this transaction."""
+def current_chart(session: Session, version: tuple | None = None) -> Chart:
+    """The chart, from a per-database cache checked against the database in this transaction (``version``: the
+    check's answer when the caller read it already, as :func:`ledger_state` does)."""
     conn = session.connection()
-    version = tuple(conn.execute(_CHART_VERSION).one())
+    version = tuple(conn.execute(_CHART_VERSION).one()) if version is None else version
     key = conn.engine.url.render_as_string(hide_password=False)
     cached = _charts.get(key)
     if cached is not None and cached.version == version:
@@ -119,8 +120,8 @@ def current_chart(session: Session) -> Chart:
 
 
 _MONEY_BY_FUND = text(
-    "SELECT b.fund_code, sum(b.debits_posted - b.credits_posted), sum(b.credits_pending - b.debits_pending)"
-    " FROM account_balances b JOIN accounts a ON a.code = b.account_code WHERE a.monetary GROUP BY b.fund_code")
+    "SELECT b.fund_code AS fund_code, sum(b.debits_posted - b.credits_posted) AS held,"
+    " sum(b.credits_pending - b.debits_pending) AS reserved FROM account_balances b JOIN accounts a ON a.code = b.account_code WHERE a.monetary GROUP BY b.fund_code")
 
 
 def money_by_fund(session: Session) -> dict[str, FundPosition]:
@@ -148,6 +149,43 @@ def chain_head(session: Session) -> tuple[int, str]:
 
 def last_year_seq(session: Session, year: int) -> int:
     return session.connection().execute(_LAST_YEAR_SEQ, {"year": year}).scalar() or 0
+
+
+@dataclass(frozen=True)
+class LedgerState:
+    """What posting reads under the ledger's lock, in one round trip (:func:`ledger_state`)."""
+
+    chart: Chart
+    head_seq: int
+    head_hash: str
+    posted_total: int
+    positions: dict[str, FundPosition]
+    year: int
+    last_year_seq: int
+
+
+# The chart's version, the chain's head, every debit posted, the year's last number and each fund's money, in one
+# statement: the state columns repeat on each fund's row (one row with NULL money when no fund holds any yet).
+_STATE = text(
+    "SELECT v.*, mf.fund_code, mf.held, mf.reserved FROM (SELECT "
+    + _CHART_VERSION.text.removeprefix("SELECT ") +
+    ", (SELECT id FROM entries ORDER BY id DESC LIMIT 1), (SELECT hash FROM entries ORDER BY id DESC LIMIT 1),"
+    " (SELECT coalesce(sum(debits_posted), 0) FROM account_balances),"
+    " (SELECT max(year_seq) FROM entries WHERE year = :year)) v"
+    " LEFT JOIN (" + _MONEY_BY_FUND.text + ") mf ON 1 = 1")
+_VERSION_COLUMNS = 8
+
+
+def ledger_state(session: Session, year: int) -> LedgerState:
+    """The chart, the chain's head, the posted total, ``year``'s last entry number and the funds' money: what
+    ``services.ledger`` reads under the lock before it posts, in one statement instead of five."""
+    rows = session.connection().execute(_STATE, {"year": year}).all()
+    first = rows[0]
+    n = _VERSION_COLUMNS
+    head_seq, head_hash = (first[n], first[n + 1]) if first[n] is not None else (0, GENESIS_HASH)
+    positions = {r[-3]: FundPosition(int(r[-2]), int(r[-1])) for r in rows if r[-3] is not None}
+    return LedgerState(current_chart(session, tuple(first[:n])), head_seq, head_hash, int(first[n + 2]), positions,
+                       year, first[n + 3] or 0)
 
 
 _INSERT_POSTING = insert(m.Posting)

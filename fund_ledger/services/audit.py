@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..db import models as m
-from ..db.engine import write_session
+from ..db.engine import advisory_lock, write_session
 from ..db.repository import utc_now_text
 from ..ledger.audit import AuditRecord, audit_hash
 from ..ledger.chain import GENESIS_HASH
@@ -25,13 +25,10 @@ from .actor import Actor
 AUDIT_LOCK_KEY = 0x41554454  # "AUDT": serialises the audit chain, apart from the journal's lock
 _HEAD = text("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
 _INSERT = insert(m.AuditLog)
-_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 
 
 def _lock(session: Session) -> None:
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.execute(_LOCK, {"k": AUDIT_LOCK_KEY})
+    advisory_lock(session, AUDIT_LOCK_KEY)
 
 
 def canonical_detail(detail: dict | None) -> str:

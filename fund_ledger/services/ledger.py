@@ -30,19 +30,20 @@ BOOKS_BEGIN = date(2000, 1, 1)
 class _Ledger:
     """The ledger's state as read under the lock, advanced in memory as a batch is posted."""
 
-    def __init__(self, session: Session, today: date):
-        chart = repo.current_chart(session)
+    def __init__(self, session: Session, today: date, year: int):
+        state = repo.ledger_state(session, year)  # one round trip under the lock
+        chart = state.chart
         self.accounts = chart.accounts
-        self.seq, self.head = repo.chain_head(session)
-        self.positions = repo.money_by_fund(session)
+        self.seq, self.head = state.head_seq, state.head_hash
+        self.positions = state.positions
         self.ctx = PostingContext(
             accounts=chart.accounts, funds=chart.funds, earliest_date=BOOKS_BEGIN, latest_date=today,
             closed_periods=chart.closed_periods, closed_funds=chart.closed_funds,
-            parent_accounts=chart.parents, positions=self.positions, posted_total=repo.posted_total(session),
+            parent_accounts=chart.parents, positions=self.positions, posted_total=state.posted_total,
         )
         self.account_names, self.fund_names = chart.account_names, chart.fund_names
         self._session = session
-        self._year_seq: dict[int, int] = {}
+        self._year_seq: dict[int, int] = {year: state.last_year_seq}
 
     def next_year_seq(self, year: int) -> int:
         if year not in self._year_seq:
@@ -71,7 +72,7 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft], *
     if not drafts:
         return []
     lock_ledger(session)
-    ledger = _Ledger(session, today or local_today())
+    ledger = _Ledger(session, today or local_today(), drafts[0].accounting_date.year)
     recorded_at = repo.utc_now_text()
     entries = []
     for i, draft in enumerate(drafts):
