@@ -121,7 +121,7 @@ def post_donation(body):
 
     def run():
         gift = svc.Gift(fund=body["fund_id"], **{k: v for k, v in body.items() if k != "fund_id"})
-        return 201, donation_json(session, svc.record_donation(session, current_actor(), gift))
+        return 201, gift_json(svc.record_gift(session, current_actor(), gift))
     return _idempotent(run)
 
 

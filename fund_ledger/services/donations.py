@@ -222,6 +222,18 @@ def record_donations(session: Session, actor: Actor, gifts: list[Gift], *, today
     ``objects=False`` (an import of many gifts, under the ledger's lock) inserts them without reading them
     back as ORM objects and returns [].
     """
+    return [row.donation for row in _record(session, actor, gifts, today=today, import_batch_id=import_batch_id,
+                                            objects=objects)]
+
+
+def record_gift(session: Session, actor: Actor, gift: Gift, *, today: date | None = None) -> "GiftRow":
+    """Record one gift and give it back as the lists show it, from what recording it already knows: no read
+    after the write (the answer is built while the ledger's lock is held, until the caller commits)."""
+    return _record(session, actor, [gift], today=today)[0]
+
+
+def _record(session: Session, actor: Actor, gifts: list[Gift], *, today: date | None,
+            import_batch_id: int | None = None, objects: bool = True) -> list["GiftRow"]:
     _require_manager(actor)
     if not gifts:
         return []
@@ -277,11 +289,12 @@ def record_donations(session: Session, actor: Actor, gifts: list[Gift], *, today
                  detail={"count": len(rows), "total": sum(r["amount"] for r in rows),
                          "receipts": [receipt_number(*numbers[0]), receipt_number(*numbers[-1])],
                          "entries": [entries[0].number, entries[-1].number], "import_batch": import_batch_id})
-    return donations
+    return [GiftRow(d, donor, fund.id, fund.name, entry.number, receipt_number(*number), None)
+            for d, (donor, fund), entry, number in zip(donations, checked, entries, numbers)]
 
 
 def record_donation(session: Session, actor: Actor, gift: Gift, *, today: date | None = None) -> m.Donation:
-    return record_donations(session, actor, [gift], today=today)[0]
+    return record_gift(session, actor, gift, today=today).donation
 
 
 def _new_code() -> str:
@@ -350,7 +363,7 @@ def donation_status(session: Session, donation: m.Donation) -> dict:
             "refund_reason": entry.memo if entry else None}
 
 
-__all__ = ["Gift", "create_donor", "record_donation", "record_donations", "check_refund", "refund_donation"]
+__all__ = ["Gift", "create_donor", "record_donation", "record_donations", "record_gift", "check_refund", "refund_donation"]
 
 
 # --- reading donors -------------------------------------------------------------------------------------

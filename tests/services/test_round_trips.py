@@ -43,3 +43,19 @@ def test_a_gift_takes_each_lock_once_and_reads_the_ledger_in_one_statement(sessi
     assert sum(s.startswith("SELECT v.*") for s in after_lock) == 1, after_lock  # head, numbers, money: one read
     assert not [s for s in after_lock if "FROM entries" in s and not s.startswith("SELECT v.*")], after_lock
     assert len(seen) <= 11, seen
+
+
+def test_the_answer_built_without_reading_back_is_what_a_read_gives(session):
+    """record_gift answers from what it wrote (no read under the lock): the same row the gift's page reads."""
+    from fund_ledger.services.donations import gift_row, record_gift
+
+    make_fund(session)
+    donor = create_donor(session, MANAGER, name="孙丽", kind="person")
+    for day in (date(2026, 11, 2), date(2025, 12, 31)):
+        made = record_gift(session, MANAGER, Gift(donor_id=donor.id, fund="AILILIANG", amount=1_234_56, received_on=day,
+                                                  channel="wechat", memo="年终捐赠", anonymous=True), today=TODAY)
+        session.flush()
+        read = gift_row(session, made.donation.id)
+        assert (made.donor.id, made.fund_id, made.fund_name, made.entry_number, made.receipt_number, made.refunded) == \
+            (read.donor.id, read.fund_id, read.fund_name, read.entry_number, read.receipt_number, read.refunded)
+        assert made.receipt_number.startswith(f"JZ{day.year}-")
