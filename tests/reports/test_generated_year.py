@@ -3,25 +3,23 @@ all through the services) read by every statement that must agree with another: 
 资产负债表's 货币资金 and with ``hledger cashflow`` on our export, the 业务活动表 and the spending-ratio check
 with the gifts recorded, each fund's trial balance with itself, and ``verify`` with the chain.
 
-The year is built once per database (a module-scoped ledger), then only read."""
+The year is built once per database, then only read."""
 from __future__ import annotations
 
 import csv
 import io
-import shutil
 from collections import defaultdict
 from datetime import date, timedelta
 
 import pytest
 
 from fund_ledger.db import repository as repo
-from fund_ledger.db.engine import create_db_engine, read_session, write_session
 from fund_ledger.ledger import statements as ls
 from fund_ledger.reports import statements as st
 from fund_ledger.reports.trial_balance import build_trial_balance
 from fund_ledger.services import related_parties
 from fund_ledger.services.verify import verify_ledger
-from tests.conftest import TODAY, _pg_url
+from tests.conftest import TODAY
 from tests.generated_year import build_year
 from tests.reports.test_cash_flow import cash_at, check, lines
 from tests.reports.test_export import export_to, hledger_fen, per_account, require_tool, run
@@ -29,32 +27,14 @@ from tests.reports.test_export import export_to, hledger_fen, per_account, requi
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module", params=[pytest.param("sqlite", id="sqlite"),
-                                        pytest.param("postgresql", id="postgresql", marks=pytest.mark.pg)])
-def year_books(request, tmp_path_factory):
-    """(engine, GeneratedYear): a fresh ledger holding the generated year 2025 and its January after."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("generated_year") / "ledger.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        url, drop = f"sqlite:///{path}", None
-    else:
-        pool = request.getfixturevalue("pg_pool")
-        name = pool.take(request.getfixturevalue("pg_template"))
-        url, drop = _pg_url(name), (lambda: pool.drop_later(name))
-    engine = create_db_engine(url)
-    with write_session(engine) as session, session.begin():
-        year = build_year(session, year=2025)
-    yield engine, year
-    engine.dispose()
-    if drop:
-        drop()
-
-
-@pytest.fixture
-def books(year_books):
-    engine, year = year_books
-    with read_session(engine) as session:
-        yield session, year
+def test_a_generated_year_reads_alike_in_every_statement(session, tmp_path):
+    """One test per database, building the year once (a module-scoped ledger would be built again on each
+    pytest-xdist worker that ran one of its tests)."""
+    year = build_year(session, year=2025)
+    cash_flow_matches_the_position_and_hledger(session, year, tmp_path)
+    cash_flow_lines_are_what_was_recorded(session, year)
+    activities_and_spending_ratio_agree_with_the_gifts(session, year)
+    each_fund_balances_and_the_chain_verifies(session, year)
 
 
 def periods(year) -> list[tuple[date, date]]:
@@ -73,8 +53,7 @@ def hledger_cashflow(path, start: date, end: date) -> dict[str, int]:
     return {account: hledger_fen(amount) for account, amount in rows[3:] if account}
 
 
-def test_the_cash_flow_is_the_change_in_cash_on_the_position_and_in_hledger(books, tmp_path):
-    session, year = books
+def cash_flow_matches_the_position_and_hledger(session, year, tmp_path) -> None:
     path = tmp_path / "books.journal"
     export_to(session, "ledger", path)
     for start, end in periods(year):
@@ -89,8 +68,7 @@ def test_the_cash_flow_is_the_change_in_cash_on_the_position_and_in_hledger(book
     assert {r.code: r.debit - r.credit for r in tb.accounts if r.code in ls.CASH_ACCOUNTS} == witness
 
 
-def test_the_cash_flow_lines_are_what_was_recorded(books):
-    session, year = books
+def cash_flow_lines_are_what_was_recorded(session, year) -> None:
     got = lines(check(session, year.start, year.end, entry_by_entry=False))
     assert got["donations"] == year.gifts - year.refunds  # every gift came in as cash; refunds net from it
     assert got["grants_paid"] == year.grants_paid and got["other_operating_in"] == year.returned
@@ -100,8 +78,7 @@ def test_the_cash_flow_lines_are_what_was_recorded(books):
     assert after["net_change"] == year.returned_next_year
 
 
-def test_the_activities_and_the_spending_ratio_agree_with_the_gifts(books):
-    session, year = books
+def activities_and_spending_ratio_agree_with_the_gifts(session, year) -> None:
     activities = st.activities(session, year.start, year.end)
     assert activities.figures.income["donations"].total == year.gifts - year.refunds
     cost = {s.key: c.total for s, c in activities.expenses}  # the 业务活动成本 nets the returns out of the grants
@@ -116,8 +93,7 @@ def test_the_activities_and_the_spending_ratio_agree_with_the_gifts(books):
         + year.fundraising)
 
 
-def test_each_fund_balances_and_the_chain_verifies(books):
-    session, year = books
+def each_fund_balances_and_the_chain_verifies(session, year) -> None:
     per_fund: dict[str, int] = defaultdict(int)
     for (_code, fund), b in repo.stored_balances(session).items():
         per_fund[fund] += b.debits_posted - b.credits_posted

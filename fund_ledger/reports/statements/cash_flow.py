@@ -106,11 +106,18 @@ def class_sums(session: Session, start: date, end: date, fund: str | None, codes
     flow_class = case(*((p.account_code.in_(members), literal(key)) for key, members in sorted(by_class.items())),
                       else_=literal(cf.OTHER))
     moved_cash = func.max(case((flow_class == CASH, 1), else_=0)).over(partition_by=p.entry_id)
+    # The period's entries lie between two positions of the chain (close together: a month is closed weeks
+    # after it ends, and nothing is dated into a closed month), found through the date's index; their postings
+    # are read in that range of the postings' primary key (entry first). Without it PostgreSQL, lacking
+    # statistics, hashed every posting of the journal. ("+ 0": PostgreSQL would find min(id) by walking
+    # the primary key from its start, filtering each entry by date.)
+    dated = (m.Entry.accounting_date >= start, m.Entry.accounting_date <= end)
+    first, last = (select(agg(m.Entry.id + 0)).where(*dated).scalar_subquery() for agg in (func.min, func.max))
     per_entry = (select(p.entry_id, e.code.label("code"), original.code.label("reversed_code"),
                         flow_class.label("flow_class"), func.sum(p.credit - p.debit).label("amount"),
                         moved_cash.label("moved_cash"))
                  .select_from(e).join(p, p.entry_id == e.id).outerjoin(original, original.id == e.reverses_id)
-                 .where(e.accounting_date >= start, e.accounting_date <= end)
+                 .where(e.accounting_date >= start, e.accounting_date <= end, p.entry_id.between(first, last))
                  .group_by(p.entry_id, e.code, original.code, flow_class))
     if fund is not None:
         per_entry = per_entry.where(p.fund_code == fund)
