@@ -3,7 +3,8 @@
 Two formats, with the same account names so their balances compare one to one:
 
 - ``beancount`` (Beancount 3, checked by ``bean-check``);
-- ``ledger`` (Ledger / hledger journal, read by hledger 1.25, also with ``--strict``).
+- ``ledger`` (Ledger / hledger journal, read by hledger 1.25, also with ``--strict``); each account is
+  declared with its hledger type (``; type: C`` on cash, so ``hledger cashflow`` finds it).
 
 An account is named ``{Top}:{code}-{name}:{FUND}``, e.g. ``Assets:1002-银行存款:AILILIANG`` or
 ``Assets:1002-01-银行存款-工商银行:GENERAL`` for the sub-account ``1002.01``. Top is Assets,
@@ -34,6 +35,7 @@ from ..db import repository as repo
 from ..ledger.accounts import Account, AccountType
 from ..ledger.entries import Entry, format_number
 from ..ledger.money import fen_to_str
+from ..ledger.statements.cash_flow import is_cash
 
 CURRENCY = "CNY"
 TITLE = "妇女儿童事业发展基金 Fund Ledger"
@@ -118,6 +120,11 @@ class AccountNames:
     def used(self) -> list[str]:
         return sorted(self._names.values())
 
+    @property
+    def used_accounts(self) -> list[tuple[str, Account]]:
+        """(exported name, account) of every pair used, by name."""
+        return sorted((name, self._accounts[code]) for (code, _fund), name in self._names.items())
+
 
 # --- text --------------------------------------------------------------------------------------
 
@@ -201,9 +208,20 @@ def ledger_transaction(entry: Entry, names: AccountNames, reverses: str | None =
     return "\n".join(lines) + "\n"
 
 
+LEDGER_TYPES = {AccountType.ASSET: "A", AccountType.LIABILITY: "L", AccountType.NET_ASSETS: "E",
+                AccountType.INCOME: "R", AccountType.EXPENSE: "X"}
+"""hledger's account types. Cash (1001, 1002, 1009 and their sub-accounts) is ``C``, so that ``hledger cashflow``
+reads the same cash as our 现金流量表; hledger would not guess it from names such as ``1002-银行存款``."""
+
+
+def ledger_account_type(account: Account) -> str:
+    return "C" if is_cash(account.code) else LEDGER_TYPES[account.type]
+
+
 def ledger_footer(names: AccountNames, opened_on: date | None) -> str:
-    used = names.used
-    return ("\n" + "".join(f"account {name}\n" for name in used)) if used else ""
+    used = names.used_accounts
+    return ("\n" + "".join(f"account {name}  ; type: {ledger_account_type(account)}\n"
+                           for name, account in used)) if used else ""
 
 
 _WRITERS = {

@@ -55,6 +55,17 @@ def test_a_sub_account_follows_its_parent_and_opening_balances_are_their_own_lin
     assert lines_of([("1002.01", 10_00, 0), ("3101", 0, 10_00)], "opening") == {"opening_balances": 10_00}
 
 
+def test_a_reversed_opening_balance_nets_against_the_opening_line_not_other_operating():
+    opening, reversal = [("1002", 9_000_00, 0), ("3101", 0, 9_000_00)], [("1002", 0, 9_000_00), ("3101", 9_000_00, 0)]
+    assert cf.entry_kind("reversal", "opening") == "opening"
+    assert cf.entry_kind("reversal", "donation") == "reversal" and cf.entry_kind("opening") == "opening"
+    assert lines_of(reversal, cf.entry_kind("reversal", "opening")) == {"opening_balances": -9_000_00}
+    both = cf.entry_class_sums(opening, "opening") + cf.entry_class_sums(reversal, cf.entry_kind("reversal", "opening"))
+    assert {k: v for k, v in cf.cash_flow_figures(both).lines.items() if v} == {}
+    # a reversal of anything else still goes back to its original's line
+    assert lines_of(reversal, cf.entry_kind("reversal", "manual")) == {"other_operating_in": -9_000_00}
+
+
 def test_every_chart_account_has_a_class_whose_lines_exist():
     for code in CHART:
         c = cf.CLASS[cf.flow_class(code)]

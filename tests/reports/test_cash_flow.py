@@ -45,11 +45,14 @@ def nonzero(report: st.CashFlow) -> dict[str, int]:
 def by_entry(session, start: date, end: date, fund: str | None = None) -> dict[str, int]:
     """The figure lines recomputed in Python, entry by entry, with the pure classifier (small ledgers only)."""
     total = {k: 0 for k in cf.route([])}
+    codes: dict[int, str] = {}
     for entry in repo.iter_entries(session):
+        codes[entry.seq] = entry.code.value  # (an original comes before its reversal)
         if not start <= entry.accounting_date <= end:
             continue
         postings = [(p.account, p.debit, p.credit) for p in entry.postings if fund is None or p.fund == fund]
-        for k, v in cf.classify_entry(postings, cf.entry_kind(entry.code.value)).items():
+        kind = cf.entry_kind(entry.code.value, codes.get(entry.reverses))
+        for k, v in cf.classify_entry(postings, kind).items():
             total[k] += v
     return total
 
@@ -161,6 +164,22 @@ def test_opening_balances_and_other_counter_accounts(session, manager):
     assert lines(report)["investing_net"] == -Y("4000") and lines(report)["operating_net"] == -Y("300")
     assert nonzero(check(session, date(2026, 2, 1), TODAY)) == {
         "fixed_assets_paid": Y("4000"), "purchases_paid": Y("300"), "net_change": -Y("4300")}
+
+
+def test_a_reversed_opening_balance_nets_against_the_opening_line(session, manager):
+    """期初余额 typed wrong and taken back: no cash flowed either time, so neither is a line of the form."""
+    wrong = post_entry(session, manager, EntryDraft(date(2026, 1, 1), EntryCode.OPENING, "期初余额", (
+        Posting("1002", GEN, debit=Y("9000")), Posting("3101", GEN, credit=Y("9000")))), today=TODAY)
+    post_entry(session, manager, EntryDraft(date(2026, 1, 1), EntryCode.OPENING, "期初余额（更正）", (
+        Posting("1002", GEN, debit=Y("8000")), Posting("3101", GEN, credit=Y("8000")))), today=TODAY)
+    reverse_entry(session, manager, wrong.number, "期初余额录错", accounting_date=date(2026, 2, 3), today=TODAY)
+    Books(session, manager).give(GEN, "500", date(2026, 2, 5))
+    assert nonzero(check(session, date(2026, 1, 1), TODAY)) == {
+        "opening_balances": Y("8000"), "donations": Y("500"), "net_change": Y("8500")}
+    # the reversal's own month: the opening line goes negative, 其他与业务活动有关的现金 stays empty
+    february = check(session, date(2026, 2, 1), date(2026, 2, 28))
+    assert nonzero(february) == {"opening_balances": -Y("9000"), "donations": Y("500"), "net_change": -Y("8500")}
+    assert lines(february)["operating_net"] == Y("500")
 
 
 # --- a generated year -----------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ An entry that both receives and pays cash (a gift and a grant in one entry) show
   in, in whichever year it comes back: 收到的其他与业务活动有关的现金.
 * Opening balances (``opening`` entries) put cash on the books without any flow; should a period
   include them they are shown on their own line, 期初余额录入, outside the form's lines, so that the
-  net increase still equals closing cash less opening cash.
+  net increase still equals closing cash less opening cash. The reversal of an opening entry nets
+  against that line (:func:`entry_kind`), whatever period it falls in.
 * 汇率变动对现金的影响额 is zero: the books are kept in CNY only.
 """
 from __future__ import annotations
@@ -241,6 +242,10 @@ def signed_total(lines: Mapping[str, int]) -> int:
                if LINE[key].kind in ("inflow", "outflow", "opening"))
 
 
-def entry_kind(code: str) -> str:
-    """How an entry of this code is routed: ``reversal``, ``opening`` or ``normal``."""
+def entry_kind(code: str, reversed_code: str | None = None) -> str:
+    """How an entry of this code is routed: ``reversal``, ``opening`` or ``normal``. A reversal takes the
+    code of the entry it reverses as ``reversed_code``: the reversal of an opening balance (a mistyped 期初余额
+    taken back) is ``opening`` too, so it nets against the 期初余额录入 line instead of showing as a flow."""
+    if code == "reversal" and reversed_code == OPENING:
+        return OPENING
     return code if code in ("reversal", OPENING) else "normal"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ...db import models as m
 from ...ledger import statements as ls
@@ -87,38 +87,52 @@ def _cash(session: Session, cash_codes: list[str], upto: date, fund: str | None)
     return int(d or 0) - int(c or 0)
 
 
+CASH = "cash"
+"""The class the query gives cash postings themselves (not a class of the table: their entry moved cash)."""
+
+
 def class_sums(session: Session, start: date, end: date, fund: str | None, codes: list[str]) -> list[ls.ClassSum]:
-    """Per class of counter-account and kind of entry: the cash brought in and paid out, netted per entry."""
-    p, e = m.Posting, m.Entry
-    cash_codes = [c for c in codes if ls.is_cash(c)]
+    """Per class of counter-account and kind of entry: the cash brought in and paid out, netted per entry.
+
+    One pass over the period's entries (``ix_entries_accounting_date``) and their postings (the postings'
+    primary key begins with the entry): each entry's postings are netted per class, cash postings being a
+    class of their own, and a window over the entry keeps only entries that moved cash. The kind of entry
+    is decided by :func:`~fund_ledger.ledger.statements.cash_flow.entry_kind` from its code and, for a
+    reversal, the reversed entry's code: the query groups by both codes, Python maps them."""
+    p, e, original = m.Posting, m.Entry, aliased(m.Entry)
     by_class: dict[str, list[str]] = {}
     for code in codes:
-        if not ls.is_cash(code):
-            by_class.setdefault(cf.flow_class(code), []).append(code)
+        by_class.setdefault(CASH if ls.is_cash(code) else cf.flow_class(code), []).append(code)
     flow_class = case(*((p.account_code.in_(members), literal(key)) for key, members in sorted(by_class.items())),
-                      else_=literal(cf.OTHER)) if by_class else literal(cf.OTHER)
-    kind = case((e.code == "reversal", literal("reversal")), (e.code == cf.OPENING, literal(cf.OPENING)),
-                else_=literal("normal"))
-    c2, e2 = m.Posting.__table__.alias("cash_posting"), m.Entry.__table__.alias("cash_entry")
-    moved_cash = (select(c2.c.entry_id).join(e2, e2.c.id == c2.c.entry_id)
-                  .where(c2.c.account_code.in_(cash_codes), e2.c.accounting_date >= start, e2.c.accounting_date <= end))
-    if fund is not None:
-        moved_cash = moved_cash.where(c2.c.fund_code == fund)
-    per_entry = (select(p.entry_id, kind.label("kind"), flow_class.label("flow_class"),
-                        func.sum(p.credit - p.debit).label("amount"))
-                 .join(e, e.id == p.entry_id)
-                 .where(p.entry_id.in_(moved_cash.distinct()), p.account_code.not_in(cash_codes),
-                        e.accounting_date >= start, e.accounting_date <= end)
-                 .group_by(p.entry_id, kind, flow_class))
+                      else_=literal(cf.OTHER))
+    moved_cash = func.max(case((flow_class == CASH, 1), else_=0)).over(partition_by=p.entry_id)
+    # The period's entries lie between two positions of the chain (close together: a month is closed weeks
+    # after it ends, and nothing is dated into a closed month), found through the date's index; their postings
+    # are read in that range of the postings' primary key (entry first). Without it PostgreSQL, lacking
+    # statistics, hashed every posting of the journal. ("+ 0": PostgreSQL would find min(id) by walking
+    # the primary key from its start, filtering each entry by date.)
+    dated = (m.Entry.accounting_date >= start, m.Entry.accounting_date <= end)
+    first, last = (select(agg(m.Entry.id + 0)).where(*dated).scalar_subquery() for agg in (func.min, func.max))
+    per_entry = (select(p.entry_id, e.code.label("code"), original.code.label("reversed_code"),
+                        flow_class.label("flow_class"), func.sum(p.credit - p.debit).label("amount"),
+                        moved_cash.label("moved_cash"))
+                 .select_from(e).join(p, p.entry_id == e.id).outerjoin(original, original.id == e.reverses_id)
+                 .where(e.accounting_date >= start, e.accounting_date <= end, p.entry_id.between(first, last))
+                 .group_by(p.entry_id, e.code, original.code, flow_class))
     if fund is not None:
         per_entry = per_entry.where(p.fund_code == fund)
     sub = per_entry.subquery()
-    q = (select(sub.c.kind, sub.c.flow_class,
+    q = (select(sub.c.code, sub.c.reversed_code, sub.c.flow_class,
                 func.sum(case((sub.c.amount > 0, sub.c.amount), else_=literal(0))),
                 func.sum(case((sub.c.amount < 0, -sub.c.amount), else_=literal(0))))
-         .group_by(sub.c.kind, sub.c.flow_class))
-    return [ls.ClassSum(flow, kind_, int(received or 0), int(paid or 0)) for kind_, flow, received, paid
-            in session.execute(q)]
+         .where(sub.c.moved_cash == 1, sub.c.flow_class != CASH)
+         .group_by(sub.c.code, sub.c.reversed_code, sub.c.flow_class))
+    sums: dict[tuple[str, str], list[int]] = {}
+    for code, reversed_code, flow, received, paid in session.execute(q):
+        got = sums.setdefault((flow, cf.entry_kind(code, reversed_code)), [0, 0])
+        got[0] += int(received or 0)
+        got[1] += int(paid or 0)
+    return [ls.ClassSum(flow, kind, received, paid) for (flow, kind), (received, paid) in sums.items()]
 
 
 def _period(session: Session, start: date, end: date, fund: str | None, codes: list[str]) -> CashFlowPeriod:
