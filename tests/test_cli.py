@@ -139,6 +139,17 @@ def test_every_statement_from_the_command_line(run, demo, tmp_path):
     assert run("report", "fund-statement", "--fund", "NOPE").exit_code == 1
 
 
+def test_the_notes_of_a_year_from_the_command_line(run, demo, tmp_path):
+    """``fund-ledger report notes --from 2026-01-01 --to 2026-12-31 --format pdf``; a period that is not a whole
+    year exits 1 naming the field."""
+    pdf = tmp_path / "notes.pdf"
+    done = run("report", "notes", "--from", "2026-01-01", "--to", "2026-12-31", "--format", "pdf", "-o", str(pdf))
+    assert done.exit_code == 0, done.output
+    assert pdf.read_bytes().startswith(b"%PDF")
+    bad = run("report", "notes", "--from", "2026-01-01", "--to", "2026-06-30", "--format", "pdf")
+    assert bad.exit_code == 1 and "to: the notes cover one whole calendar year" in bad.output
+
+
 def test_export_through_a_date_leaves_later_entries_out(run, demo):
     whole = run("export", "--format", "ledger").output
     september = run("export", "--format", "ledger", "--through", "2026-09-30").output

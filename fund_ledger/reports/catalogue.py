@@ -9,7 +9,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from ..schemas.messages import Message
 from ..services.errors import InvalidInput
+from . import notes_render
 from . import statement_render as r
 from . import statements as st
 
@@ -34,7 +36,7 @@ class ReportKind:
     zh: str
     en: str
     when: str
-    """``as_of`` (a date) or ``period`` (from and to)."""
+    """``as_of`` (a date) or ``period`` (from and to; the notes' period is one whole calendar year)."""
     fund: str
     """``none``, ``optional`` or ``required``."""
     build: Callable[..., object]
@@ -54,6 +56,23 @@ def _period(q: Query, today: date) -> tuple[date, date]:
         end = date(start.year, 12, 31)
     st.check_period(start, end)
     return start, end
+
+
+def _year(q: Query, today: date) -> int:
+    """The year of a report that covers one whole calendar year (the notes): ``from`` 1 January and ``to``
+    31 December of the same year; either alone names the year, neither is this year. Anything else is refused,
+    naming the field, rather than cut or stretched to a year."""
+    start = q.start or date((q.end or today).year, 1, 1)
+    end = q.end or date(start.year, 12, 31)
+    st.check_period(start, end)
+    errors = {}
+    if (start.month, start.day) != (1, 1):
+        errors["from"] = [Message("notes.whole_year")]
+    if (end.month, end.day) != (12, 31) or end.year != start.year:
+        errors["to"] = [Message("notes.whole_year")]
+    if errors:
+        raise InvalidInput("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
+    return start.year
 
 
 REPORTS: dict[str, ReportKind] = {k.name: k for k in (
@@ -87,6 +106,9 @@ REPORTS: dict[str, ReportKind] = {k.name: k for k in (
     ReportKind("spending-ratio", "支出比例检查", "Spending-ratio check", "as_of", "none",
                lambda s, q, today, limit: st.spending_ratio(s, q.as_of, today=today),
                r.spending_ratio_json, r.spending_ratio_csv, r.render_spending_ratio_pdf),
+    ReportKind("notes", "会计报表附注", "Notes to the financial statements", "period", "none",
+               lambda s, q, today, limit: st.notes(s, _year(q, today), today=today),
+               notes_render.notes_json, notes_render.notes_csv, notes_render.render_notes_pdf),
 )}
 
 

@@ -112,6 +112,8 @@ CATALOGUE: dict[str, str] = {
                                   "remove what is further right"),
     "period.format": N_("a month (YYYY-MM) or a year (YYYY) from 2000 on"),
     "related.dates": N_("the relation cannot end before it began"),
+    "report_text.year": N_("a year from %(first)s to %(last)s: a year of the books, or this year"),
+    "notes.whole_year": N_("the notes cover one whole calendar year: from 1 January to 31 December of one year"),
 }
 
 class Message(str):

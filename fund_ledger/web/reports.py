@@ -32,6 +32,7 @@ from ..services.errors import InvalidInput
 from ..services.jobs import JobView
 from ..clock import local_today
 from . import BOOK_READERS, bp
+from .report_texts import notes_context
 
 FIELDS = ("as_of", "from", "to", "fund_id", "account")
 
@@ -89,8 +90,9 @@ def report(name: str):
     today = local_today()
     data = build(db_session(), name, _query(), today=today, fmt="html")
     funds, accounts = _choices()
+    extra = notes_context(data) if name == "notes" else {}
     return render_template("web/reports/report.html", kind=kind, report=data, args=_args(), funds=funds,
-                           accounts=accounts, today=today, render=render, format_percent=format_percent)
+                           accounts=accounts, today=today, render=render, format_percent=format_percent, **extra)
 
 
 @bp.get("/reports/<name>.<fmt>")

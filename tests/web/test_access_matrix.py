@@ -170,6 +170,10 @@ EXPECTED: dict[str, set[str]] = {
     # background jobs (issue 11): anyone signed in, and then only who started the job (others get 404)
     "api.get_job": EVERYONE_SIGNED_IN,
     "api.get_job_result": EVERYONE_SIGNED_IN,
+    # issue 13: the notes' texts (the notes themselves are the report "notes"): a manager writes, the books' readers read
+    "web.save_report_text": {"manager"},
+    "api.put_report_text": {"manager"},
+    "api.get_report_texts": BOOKS,
 }
 
 
@@ -256,6 +260,7 @@ def _sample_values(app) -> dict[str, object]:
     values.update(period="2026-09", report_id=1)  # issue 6: a month the demo can close; the first audit report
     values.update(code="ABCDE23456")  # issue 6: a gift's verification code (the proof pages)
     values.update(job_id="no-such-job")  # issue 6: a background PDF (nobody's: 404 to those allowed)
+    values.update(year=2026, section="policies")  # issue 13: the notes' texts
     with app.extensions["fund_ledger.engine"].connect() as conn:
         values["user_id"] = conn.execute(text("SELECT id FROM users WHERE username = 'manager2'")).scalar_one()
         for name, table in SAMPLE_ROWS.items():

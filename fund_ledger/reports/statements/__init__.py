@@ -15,6 +15,8 @@ cash-flow            :func:`cash_flow`                  postings of entries that
 donor-list           :func:`donor_list`                 donations, grouped by donor
 grant-register       :func:`grant_register`             disbursement requests and their events
 spending-ratio       :func:`spending_ratio`             daily totals of last year and this year
+notes                :func:`notes`                      the statements above, per fund and whole; gifts;
+                                                        disbursements; the related-party register; the texts
 ==================== ================================== ===========================================
 
 Sums are SQL aggregates (``GROUP BY`` account and fund), never Python loops over postings, except in
@@ -25,7 +27,8 @@ was built from.
 
 One module per kind of statement: :mod:`.books` (trial balance, journal, account ledger), :mod:`.financial`
 (fund statement, 业务活动表, 资产负债表), :mod:`.cash_flow` (现金流量表), :mod:`.registers` (donors, grants, spending ratio); what they share
-(the digest, fund and date checks, per-day totals) in :mod:`.common`.
+(the digest, fund and date checks, per-day totals) in :mod:`.common`; the notes to the statements (会计报表附注),
+read through the statements, in :mod:`.notes`.
 """
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ from .common import (EARLIEST, LATEST, Digest, FundRef, ReportTooLarge, check_as
                      find_fund_ref)
 from .financial import (Activities, FinancialPosition, FundStatement, PositionLine, activities, financial_position,
                         fund_statement)
+from .notes import Notes, notes
 from .registers import (DonorList, DonorRow, GrantRegister, GrantRow, SpendingRatio, donor_list, grant_register,
                         spending_ratio, spending_thresholds)
 
@@ -45,5 +49,5 @@ __all__ = [
     "fund_statement", "FundStatement", "activities", "Activities", "financial_position", "FinancialPosition",
     "PositionLine", "donor_list", "DonorList", "DonorRow", "grant_register", "GrantRegister", "GrantRow",
     "spending_ratio", "SpendingRatio", "spending_thresholds", "find_fund_ref", "check_period", "check_as_of", "digest",
-    "EARLIEST", "LATEST", "cash_flow", "CashFlow", "CashFlowPeriod",
+    "EARLIEST", "LATEST", "cash_flow", "CashFlow", "CashFlowPeriod", "notes", "Notes",
 ]
