@@ -58,7 +58,7 @@ def test_related_party_within_30_days_across_a_year_end_and_a_leap_day():
 
 def test_states_done_due_late_and_published_late():
     programme = cal.Programme(3, "童梦童行", date(2026, 1, 1), date(2026, 12, 31))
-    gift = cal.RelatedGift(7, "某企业", date(2026, 11, 1))
+    gift = cal.Related("gift", 7, "某企业", date(2026, 11, 1), 500_00)
     items = (cal.Published("item:1", "project_update", "project_update:3:1", None, date(2026, 3, 20)),   # on time
              cal.Published("item:2", "project_update", "project_update:3:2", None, date(2026, 7, 13)),   # 12 days late
              cal.Published("item:3", "annual_report", None, "2025", date(2026, 5, 1)))                   # no key: by year
