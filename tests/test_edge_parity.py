@@ -25,7 +25,7 @@ OPTIONAL_TEXTS = TEXTS[:3]  # only spaces is simply empty for an optional field
 PERIODS = ["2026-13", "２０２６-01", "abc", "2026-W36", "1999-12", "2026-1", "x" * 10_000]
 
 TABLES = (m.Entry, m.Donation, m.Donor, m.Disbursement, m.DisbursementEvent, m.Organisation, m.Period,
-          m.DisbursementReport, m.Fund)
+          m.DisbursementReport, m.Fund, m.RelatedParty, m.Setting)
 
 
 def _counts(app) -> dict:
@@ -153,6 +153,32 @@ def test_a_refund(edges):
     base = {"reason": "捐赠人要求退回"}
     for field, value in _cases({"reason": TEXTS, "on": [d for d in DATES if d]}):
         _same_answer(edges, "manager", url, url, base, field, value)
+
+
+def test_a_related_party(edges):
+    base = {"name": "对照关联方", "kind": "person", "relation": "理事", "since": "2026-01-01"}
+    for field, value in _cases({"name": TEXTS[:3], "kind": ["", "个人", "robot"], "relation": TEXTS,
+                                "donor_id": IDS + [99999], "organisation_id": IDS,
+                                "since": [d for d in DATES if d and d != "2026-12-01"],  # (a relation may begin later)
+                                "until": ["2026-02-30", "2025-12-31"], "note": OPTIONAL_TEXTS}):
+        _same_answer(edges, "manager", "/related-parties", "/related-parties", base, field, value)
+    with Session(edges.app.extensions["fund_ledger.engine"]) as s:
+        party = s.scalar(select(m.RelatedParty.id).order_by(m.RelatedParty.id).limit(1))
+    for value in ["2026-02-30", "２０２６-01-01", "", "2026-W36-1"]:
+        _same_answer(edges, "manager", f"/related-parties/{party}/end", f"/related-parties/{party}/end", {}, "until",
+                     value)
+
+
+def test_a_major_transaction_threshold(edges):
+    """The page posts the threshold; the API puts it."""
+    for value in [a for a in AMOUNTS if a] + ["0"]:
+        before = _counts(edges.app)
+        page = edges.page("manager", "/disclosures/major-transaction", {"amount": value})
+        api = edges.page_client().put("/api/v1/settings/major-transaction", json={"amount": value},
+                                      headers={"Authorization": f"Bearer {edges.tokens['manager']}"})
+        assert page.status_code == api.status_code == 400, (value, page.status_code, api.status_code)
+        assert _page_codes(page.get_data(as_text=True)) == _api_codes(api.get_json()), value
+        assert _counts(edges.app) == before
 
 
 def test_an_organisation(edges):

@@ -12,8 +12,12 @@ The duties:
 * ``project_update:P:K``: a grant programme ``P`` running over six months gets a public update at least
   every three months: update ``K`` is due ``3K`` months after its start, for each such date up to its end.
 * ``leftover:P``: what happened to the money left over, within three months of programme ``P``'s end.
-* ``related_party:D``: a gift ``D`` from a donor flagged as a related party, within 30 days of receipt.
-  (Major transactions are not computed: the ledger has no threshold for "major" yet.)
+* Related-party transactions (``services.related_parties.transactions`` says which), within 30 days of the
+  transaction: ``related_party:D`` a gift ``D`` (the key gifts had before the register), and
+  ``related_party:refund:D`` its refund, ``related_party:grant:B`` a grant ``B`` paid to a related organisation,
+  ``related_party:return:B`` money it returned from grant ``B``.
+* ``major:E``: a major transaction (重大交易), a single gift received or grant paid at or above the threshold the
+  manager set (none when unset), entry ``E``, within 30 days of its date.
 """
 from __future__ import annotations
 
@@ -28,6 +32,9 @@ UPDATE_EVERY_MONTHS = 3
 LONG_PROGRAMME_MONTHS = 6
 LEFTOVER_MONTHS = 3
 RELATED_PARTY_DAYS = 30
+MAJOR_DAYS = 30
+RELATED_KINDS = ("gift", "refund", "grant", "return")
+MAJOR_KINDS = ("gift", "grant")
 
 
 def add_months(day: date, months: int) -> date:
@@ -58,8 +65,17 @@ def leftover_due(ends_on: date) -> date:
     return add_months(ends_on, LEFTOVER_MONTHS)
 
 
-def related_party_due(received_on: date) -> date:
-    return received_on + timedelta(days=RELATED_PARTY_DAYS)
+def related_party_due(on: date) -> date:
+    return on + timedelta(days=RELATED_PARTY_DAYS)
+
+
+def major_due(on: date) -> date:
+    return on + timedelta(days=MAJOR_DAYS)
+
+
+def related_key(kind: str, ident: int) -> str:
+    """A gift keeps the key it had before the register (``related_party:D``); the others name their kind."""
+    return f"related_party:{ident}" if kind == "gift" else f"related_party:{kind}:{ident}"
 
 
 @dataclass(frozen=True)
@@ -71,10 +87,30 @@ class Programme:
 
 
 @dataclass(frozen=True)
-class RelatedGift:
+class Related:
+    """A related-party transaction as far as the calendar cares."""
+
+    kind: str
+    """``gift``, ``refund`` (both: ``id`` is the donation's), ``grant`` or ``return`` (the disbursement's)."""
     id: int
-    donor: str
-    received_on: date
+    party: str
+    on: date
+    amount: int
+    """Fen, as the money moved (negative out of the fund)."""
+
+
+@dataclass(frozen=True)
+class Major:
+    """A single gift received or grant paid at or above the major-transaction threshold."""
+
+    kind: str
+    """``gift`` or ``grant``."""
+    entry_id: int
+    id: int
+    """The donation's or the disbursement's id."""
+    counterparty: str
+    on: date
+    amount: int
 
 
 @dataclass(frozen=True)
@@ -101,8 +137,15 @@ class Duty:
     programme: str | None = None
     number: int | None = None
     """The update's number (1, 2, ...) for a project update."""
-    donation_id: int | None = None
-    donor: str | None = None
+    deal: str | None = None
+    """For a related-party or major transaction: ``gift``, ``refund``, ``grant`` or ``return``."""
+    subject_id: int | None = None
+    """The donation's id (a gift, a refund) or the disbursement's (a grant, a return)."""
+    party: str | None = None
+    """The related party, or a major transaction's donor or grantee."""
+    amount: int | None = None
+    on: date | None = None
+    """The transaction's date."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +167,8 @@ def state_of(due: date, today: date, published_on: date | None) -> tuple[str, in
     return ("due", (due - today).days) if today <= due else ("late", (today - due).days)
 
 
-def duties(years: tuple[int, ...], programmes: tuple[Programme, ...], gifts: tuple[RelatedGift, ...]) -> tuple[Duty, ...]:
+def duties(years: tuple[int, ...], programmes: tuple[Programme, ...], related: tuple[Related, ...],
+           majors: tuple[Major, ...] = ()) -> tuple[Duty, ...]:
     """Every duty that follows from the books, by due date."""
     out: list[Duty] = []
     for y in years:
@@ -136,9 +180,12 @@ def duties(years: tuple[int, ...], programmes: tuple[Programme, ...], gifts: tup
                             number=k))
         out.append(Duty(f"leftover:{p.id}", "leftover_notice", leftover_due(p.ends_on), programme_id=p.id,
                         programme=p.name))
-    for g in gifts:
-        out.append(Duty(f"related_party:{g.id}", "related_party", related_party_due(g.received_on), donation_id=g.id,
-                        donor=g.donor))
+    for r in related:
+        out.append(Duty(related_key(r.kind, r.id), "related_party", related_party_due(r.on), deal=r.kind,
+                        subject_id=r.id, party=r.party, amount=r.amount, on=r.on))
+    for t in majors:
+        out.append(Duty(f"major:{t.entry_id}", "major_transaction", major_due(t.on), deal=t.kind, subject_id=t.id,
+                        party=t.counterparty, amount=t.amount, on=t.on))
     return tuple(sorted(out, key=lambda d: (d.due, d.key)))
 
 

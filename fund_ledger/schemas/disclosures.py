@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 
 from .base import Input
-from .fields import Choice, Id, Text
+from .fields import Choice, Id, Money, Text
 
-KINDS = ("annual_report", "audit_report", "project_update", "leftover_notice", "related_party", "other")
+KINDS = ("annual_report", "audit_report", "project_update", "leftover_notice", "related_party", "major_transaction",
+         "other")
 PERIOD = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?")
-DUTY = re.compile(r"(annual_report|accounts|project_update|leftover|related_party)(:[0-9]{1,10}){1,2}")
+DUTY = re.compile(r"(annual_report|accounts):[0-9]{4}|project_update:[0-9]{1,10}:[0-9]{1,10}|(leftover|major):[0-9]{1,10}"
+                  r"|related_party:((refund|grant|return):)?[0-9]{1,10}")
+"""The keys of ``ledger.disclosure_calendar``'s duties, and nothing else."""
 
 
 class PublishIn(Input):
@@ -20,3 +23,9 @@ class PublishIn(Input):
     body = Text(max=20000, multiline=True)
     duty = Text(max=48, pattern=DUTY, pattern_code="invalid")
     corrects_id = Id(load_default=None, allow_none=True)
+
+
+class MajorTransactionIn(Input):
+    """The major-transaction threshold (重大交易): an amount, or nothing (JSON ``null``, an empty box) to unset it."""
+
+    amount = Money(load_default=None, allow_none=True)

@@ -21,7 +21,7 @@ from .. import clock
 from ..db import models as m
 from ..db import repository as repo
 from ..ledger import disclosure_calendar as cal
-from . import audit
+from . import audit, related_parties, settings
 from .actor import Actor
 from .audit_reports import MAX_UPLOAD, TooLarge
 from .errors import Forbidden, InvalidInput, NotFound, RuleBroken
@@ -146,15 +146,33 @@ def verify_file(session: Session, data: bytes | None) -> dict:
 
 # --- the disclosure calendar ------------------------------------------------------------------------------
 
-def _books(session: Session, today: date) -> tuple[tuple[int, ...], tuple[cal.Programme, ...], tuple[cal.RelatedGift, ...]]:
+def _related(session: Session) -> tuple[cal.Related, ...]:
+    """Every related-party transaction, as ``related_parties.transactions`` says (the one place that decides)."""
+    return tuple(cal.Related(t.kind, t.donation_id if t.kind in ("gift", "refund") else t.disbursement_id, t.party,
+                             t.on, t.amount) for t in related_parties.transactions(session))
+
+
+def _majors(session: Session) -> tuple[cal.Major, ...]:
+    """Every single gift received and grant paid at or above the threshold (none while it is not set)."""
+    threshold = settings.major_transaction_fen(session)
+    if threshold is None:
+        return ()
+    d, dn, b, o = m.Donation, m.Donor, m.Disbursement, m.Organisation
+    gifts = session.execute(select(d.entry_id, d.id, dn.name, d.received_on, d.amount).join(dn, dn.id == d.donor_id)
+                            .where(d.amount >= threshold))
+    grants = session.execute(select(b.payment_entry_id, b.id, o.name, b.paid_on, b.amount)
+                             .join(o, o.id == b.organisation_id)
+                             .where(b.payment_entry_id.is_not(None), b.amount >= threshold))
+    return (tuple(cal.Major("gift", e, i, name, repo.as_date(on), fen) for e, i, name, on, fen in gifts)
+            + tuple(cal.Major("grant", e, i, name, repo.as_date(on), -fen) for e, i, name, on, fen in grants))
+
+
+def _books(session: Session, today: date) -> tuple:
     first = session.scalar(select(func.min(m.Entry.accounting_date)))
     years = tuple(range(repo.as_date(first).year, today.year)) if first is not None else ()
     programmes = tuple(cal.Programme(p.id, p.name, repo.as_date(p.starts_on), repo.as_date(p.ends_on))
                        for p in session.scalars(select(m.GrantProgramme).order_by(m.GrantProgramme.id)))
-    gifts = tuple(cal.RelatedGift(d_id, name, repo.as_date(received_on)) for d_id, name, received_on in session.execute(
-        select(m.Donation.id, m.Donor.name, m.Donation.received_on).join(m.Donor, m.Donor.id == m.Donation.donor_id)
-        .where(m.Donor.related_party.is_(True)).order_by(m.Donation.id)))
-    return years, programmes, gifts
+    return years, programmes, _related(session), _majors(session)
 
 
 def _published(session: Session) -> tuple[cal.Published, ...]:
@@ -170,8 +188,7 @@ def _published(session: Session) -> tuple[cal.Published, ...]:
 
 def disclosure_calendar(session: Session, today: date, *, horizon_days: int = HORIZON_DAYS) -> tuple[cal.DutyState, ...]:
     """Every duty due by ``today + horizon_days`` (and every one already answered), where it stands today."""
-    years, programmes, gifts = _books(session, today)
-    states = cal.calendar_states(cal.duties(years, programmes, gifts), _published(session), today)
+    states = cal.calendar_states(cal.duties(*_books(session, today)), _published(session), today)
     limit = today + timedelta(days=horizon_days)
     return tuple(s for s in states if s.duty.due <= limit or s.item_ref is not None)
 

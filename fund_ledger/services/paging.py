@@ -38,3 +38,10 @@ def paginate(session: Session, query: Select, *, page: int, per_page: int, row: 
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page))
     return Page([row(*r) for r in rows], int(total or 0), page, per_page)
+
+
+def page_of(items: list[T], *, page: int, per_page: int) -> Page[T]:
+    """A page of a list already read whole (a short one, such as the register of related parties)."""
+    page = min(max(int(page), 1), MAX_PAGE)
+    per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
+    return Page(items[(page - 1) * per_page:page * per_page], len(items), page, per_page)

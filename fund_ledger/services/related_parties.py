@@ -108,12 +108,17 @@ def get_party(session: Session, party_id: int) -> m.RelatedParty:
     return party
 
 
+def check_end(party: m.RelatedParty, until: date) -> None:
+    """Refuse an end before the relation began (a page checks this before asking to confirm)."""
+    if party.since is not None and until < party.since:
+        raise _invalid({"until": [Message("related.dates")]})
+
+
 def end_relation(session: Session, actor: Actor, party_id: int, *, until: date) -> m.RelatedParty:
     """The relation ended on ``until`` (transactions after it are no longer related-party ones)."""
     _require_manager(actor)
     party = get_party(session, party_id)
-    if party.since is not None and until < party.since:
-        raise _invalid({"until": [Message("related.dates")]})
+    check_end(party, until)
     before = party.until
     party.until = until
     audit.record(session, actor, "related_party.end", object_type="related_party", object_id=party.id,
@@ -203,4 +208,17 @@ def transactions(session: Session, start: date | None = None, end: date | None =
     return sorted(out, key=lambda t: (t.on, t.entry_id, t.party_id))
 
 
-__all__ = ["KINDS", "register", "get_party", "end_relation", "parties", "transactions", "RelatedTransaction"]
+__all__ = ["KINDS", "register", "get_party", "check_end", "end_relation", "parties", "transactions", "RelatedTransaction"]
+
+
+def party_totals(found: list[RelatedTransaction]) -> dict[int, tuple[int, int]]:
+    """Per party: how many of ``found`` are its transactions and how much money they moved (fen, each counted
+    whichever way it went: a gift of 100 and its refund are 2 transactions of 200)."""
+    out: dict[int, tuple[int, int]] = {}
+    for t in found:
+        n, total = out.get(t.party_id, (0, 0))
+        out[t.party_id] = (n + 1, total + abs(t.amount))
+    return out
+
+
+__all__ += ["party_totals"]

@@ -43,6 +43,7 @@ NAV = [
     ("web.organisations", N_("Grantees"), BOOK_READERS),
     ("web.programmes", N_("Programmes"), BOOK_READERS),
     ("web.reports", N_("Reports"), BOOK_READERS),
+    ("web.related_parties", N_("Related parties"), BOOK_READERS),
     ("web.audit_log", N_("Audit log"), ("auditor", "manager", "admin")),
     ("web.search", ("page title", NP_("page title", "Search")), SEARCHERS),  # 搜索, not the buttons' 查找
     ("web.users", N_("Users"), ("admin",)),
@@ -188,3 +189,4 @@ from . import dashboard  # noqa: E402,F401
 from . import public  # noqa: E402
 from . import disclosures  # noqa: E402,F401
 from . import report_texts  # noqa: E402,F401
+from . import related_parties  # noqa: E402,F401

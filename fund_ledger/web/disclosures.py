@@ -11,9 +11,11 @@ from .. import clock
 from ..http.db import db_session
 from ..http.downloads import published_item_response
 from ..http.i18n import N_
+from ..ledger.money import fen_to_str, format_yuan
 from ..http.security import PUBLIC, access, current_actor
-from ..schemas.disclosures import KINDS, PublishIn
+from ..schemas.disclosures import KINDS, MajorTransactionIn, PublishIn
 from ..services import disclosures as svc
+from ..services import settings
 from ..services.audit_reports import MAX_UPLOAD
 from ..services.errors import ServiceError
 from . import bp
@@ -22,7 +24,8 @@ from .people import _notice
 
 KIND_NAMES = {"annual_report": N_("Annual work report"), "audit_report": N_("Audit report / financial statements"),
               "project_update": N_("Project update"), "leftover_notice": N_("Leftover money notice"),
-              "related_party": N_("Related-party transaction"), "other": N_("Other")}
+              "related_party": N_("Related-party transaction"), "major_transaction": N_("Major transaction"),
+              "other": N_("Other")}
 SERVICE_MESSAGES = (N_("a PDF or a text is required"), N_("leave it empty when sending a PDF"), N_("no such item"),
                     N_("publish a PDF (the multipart field 'file') or a text (body)"))
 FORM_FIELDS = ("kind", "title", "period", "body", "duty", "corrects_id")
@@ -91,12 +94,40 @@ def publish_disclosure():
     return redirect(url_for("web.disclosures") + f"#item-{row.id}")
 
 
+def _calendar_page(*, form=None, status: int = 200, error=None, errors=None, unplaced=None):
+    session = db_session()
+    today = clock.local_today()
+    states = svc.disclosure_calendar(session, today)
+    threshold = settings.major_transaction_fen(session)
+    form = form or {"amount": fen_to_str(threshold) if threshold is not None else ""}
+    return render_template("web/disclosures/calendar.html", states=states, today=today, horizon=svc.HORIZON_DAYS,
+                           threshold=threshold, form=form, error=error,
+                           errors=errors or {}, unplaced=unplaced), status
+
+
 @bp.get("/disclosures/calendar")
 @access("manager")
 def disclosure_calendar():
-    today = clock.local_today()
-    states = svc.disclosure_calendar(db_session(), today)
-    return render_template("web/disclosures/calendar.html", states=states, today=today, horizon=svc.HORIZON_DAYS)
+    return _calendar_page()
+
+
+@bp.post("/disclosures/major-transaction")
+@access("manager")
+def set_major_transaction():
+    """The major-transaction threshold (重大交易): an amount, or an empty box to unset it."""
+    session = db_session()
+    form = request.form
+    try:
+        fen = settings.set_major_transaction_fen(session, current_actor(),
+                                                 loaded(MajorTransactionIn, form, "threshold")["amount"])
+    except ServiceError as err:
+        return _calendar_page(form=form, status=err.status, **_refused_here(err, ("amount",)))
+    session.commit()
+    if fen is None:
+        _notice("No major-transaction threshold: no transaction is listed as major")
+    else:
+        _notice("Major transactions: a single gift or grant of at least %(amount)s", amount=format_yuan(fen))
+    return redirect(url_for("web.disclosure_calendar") + "#major-transaction")
 
 
 @bp.route("/disclosures/verify", methods=["GET", "POST"])

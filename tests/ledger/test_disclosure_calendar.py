@@ -58,7 +58,7 @@ def test_related_party_within_30_days_across_a_year_end_and_a_leap_day():
 
 def test_states_done_due_late_and_published_late():
     programme = cal.Programme(3, "童梦童行", date(2026, 1, 1), date(2026, 12, 31))
-    gift = cal.RelatedGift(7, "某企业", date(2026, 11, 1))
+    gift = cal.Related("gift", 7, "某企业", date(2026, 11, 1), 500_00)
     items = (cal.Published("item:1", "project_update", "project_update:3:1", None, date(2026, 3, 20)),   # on time
              cal.Published("item:2", "project_update", "project_update:3:2", None, date(2026, 7, 13)),   # 12 days late
              cal.Published("item:3", "annual_report", None, "2025", date(2026, 5, 1)))                   # no key: by year
@@ -116,3 +116,45 @@ def test_states_across_year_ends(year, today, published):
         assert (state.state, state.days, state.published_on) == ("done", 0, published)
     else:
         assert (state.state, state.days) == ("done_late", (published - due).days) and state.days > 0
+
+
+KINDS = st.sampled_from(cal.RELATED_KINDS)
+IDS = st.integers(min_value=1, max_value=2**31 - 1)
+
+
+@given(DAYS, KINDS, IDS)
+def test_a_related_party_transaction_is_due_30_days_later_across_month_and_year_ends(day, kind, ident):
+    (duty,) = cal.duties((), (), (cal.Related(kind, ident, "某理事", day, 100),))
+    assert duty.due.toordinal() - day.toordinal() == 30  # counted in days, whatever the months hold
+    assert duty.due > day and (duty.due.year, duty.due.month) >= (day.year, day.month)
+    assert cal.state_of(duty.due, duty.due, None) == ("due", 0)
+    assert cal.state_of(duty.due, duty.due + timedelta(days=1), None) == ("late", 1)
+    assert cal.state_of(duty.due, day, None) == ("due", 30)
+
+
+@given(DAYS, st.sampled_from(cal.MAJOR_KINDS), IDS, IDS)
+def test_a_major_transaction_is_due_30_days_later_and_every_key_is_one_a_published_item_may_name(day, kind, entry, ident):
+    from fund_ledger.schemas.disclosures import DUTY
+
+    related = tuple(cal.Related(k, ident, "某理事", day, 100) for k in cal.RELATED_KINDS)
+    found = cal.duties((day.year,), (cal.Programme(ident, "童梦童行", day, day + timedelta(days=400)),), related,
+                       (cal.Major(kind, entry, ident, "某企业", day, 100),))
+    (major,) = [x for x in found if x.kind == "major_transaction"]
+    assert major.key == f"major:{entry}" and major.due == date.fromordinal(day.toordinal() + 30)
+    assert len({x.key for x in found}) == len(found)  # no two duties share a key
+    for x in found:
+        assert DUTY.fullmatch(x.key) and len(x.key) <= 48, x.key
+
+
+@pytest.mark.parametrize("key", ["related_party:gift:3", "related_party:refund", "major:1:2", "annual_report:26",
+                                 "accounts:2026:1", "leftover:1:2", "project_update:1", "related_party:x:1"])
+def test_keys_no_duty_has_are_refused(key):
+    from fund_ledger.schemas.disclosures import DUTY
+
+    assert DUTY.fullmatch(key) is None
+
+
+@pytest.mark.parametrize("on, due", [(date(2026, 12, 15), date(2027, 1, 14)), (date(2027, 1, 31), date(2027, 3, 2)),
+                                     (date(2028, 1, 31), date(2028, 3, 1)), (date(2026, 2, 1), date(2026, 3, 3))])
+def test_30_days_on_chosen_days(on, due):
+    assert cal.major_due(on) == cal.related_party_due(on) == due

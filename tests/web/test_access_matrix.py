@@ -163,6 +163,18 @@ EXPECTED: dict[str, set[str]] = {
     "web.disclosure_calendar": {"manager"},
     "web.verify_disclosure": PUBLIC_,
     "web.gift_proof": PUBLIC_,
+    # issue 13: the register of related parties (a manager keeps it, an auditor reads it; grantees and the public
+    # never see it) and the major-transaction threshold, a setting a manager changes
+    "web.related_parties": BOOKS,
+    "web.add_related_party": {"manager"},
+    "web.end_related_party": {"manager"},
+    "web.set_major_transaction": {"manager"},
+    "api.list_related_parties": BOOKS,
+    "api.post_related_party": {"manager"},
+    "api.end_related_party": {"manager"},
+    "api.related_transactions": BOOKS,
+    "api.get_major_transaction": BOOKS,
+    "api.put_major_transaction": {"manager"},
     # long report PDFs prepared in the background (issue 6): the books' readers, and then only who asked
     # (another reader gets 404, which the walk counts as allowed)
     "web.report_job": BOOKS,
@@ -250,7 +262,8 @@ def _token(app, role: str) -> str:
 
 SAMPLE_ROWS = {"donor_id": "donors", "donation_id": "donations", "fund_id": "funds", "organisation_id": "organisations",
                "disbursement_id": "disbursements", "attachment_id": "disbursement_attachments",
-               "programme_id": "grant_programmes", "item_id": "published_items"}
+               "programme_id": "grant_programmes", "item_id": "published_items",
+               "party_id": "related_parties"}
 
 
 def _sample_values(app) -> dict[str, object]:
