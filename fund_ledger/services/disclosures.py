@@ -21,6 +21,7 @@ from .. import clock
 from ..db import models as m
 from ..db import repository as repo
 from ..ledger import disclosure_calendar as cal
+from ..ledger.money import format_yuan
 from . import audit, related_parties, settings
 from .actor import Actor
 from .audit_reports import MAX_UPLOAD, TooLarge
@@ -182,8 +183,57 @@ def _published(session: Session) -> tuple[cal.Published, ...]:
     # an issued audit report of a year's December carries the year's closing accounts
     reports = [cal.Published(f"audit_report:{i}", "audit_report", f"accounts:{period[:4]}" if period.endswith("-12") else None,
                              period, published_on(at))
-               for i, period, at in session.execute(select(m.AuditReport.id, m.AuditReport.period, m.AuditReport.issued_at))]
+               for i, period, at in session.execute(select(m.AuditReport.id, m.AuditReport.period, m.AuditReport.issued_at)
+                                                    .where(m.AuditReport.for_public))]
     return tuple(items + reports)
+
+
+def _day(on: date) -> str:
+    return f"{on.year}年{on.month}月{on.day}日"
+
+
+def _public_name(session: Session, donation_id: int, name: str) -> str:
+    """How a public notice names a gift's donor: by name, or, when the donor asked for anonymity on that gift,
+    by the name they chose to be shown under (爱心人士 by default), never by their own."""
+    row = session.execute(select(m.Donation.anonymous, m.Donor.display_name).join(m.Donor, m.Donor.id == m.Donation.donor_id)
+                          .where(m.Donation.id == donation_id)).first()
+    return (row.display_name or "爱心人士") if row is not None and row.anonymous else name
+
+
+def draft_notice(session: Session, duty_key: str, today: date) -> dict | None:
+    """A related-party or major-transaction duty's notice, written from the books for the manager to read,
+    change and publish: ``{"kind", "title", "body"}``; ``None`` for another duty or one the books do not hold.
+    A donor anonymous on the gift is named as the public sees them (a notice is public)."""
+    from .disbursements import request_number
+
+    duty = next((d for d in cal.duties(*_books(session, today)) if d.key == duty_key), None)
+    if duty is None or duty.kind not in ("related_party", "major_transaction"):
+        return None
+    funds = {f.code: f.name for f in session.scalars(select(m.Fund))}
+    money = f"人民币{format_yuan(abs(duty.amount or 0)).lstrip('¥')}元"
+    if duty.kind == "related_party":
+        t = next((t for t in related_parties.transactions(session, duty.on, duty.on)
+                  if t.kind == duty.deal and (t.donation_id if t.kind in ("gift", "refund") else t.disbursement_id)
+                  == duty.subject_id), None)
+        if t is None:
+            return None
+        who = f"关联方{_public_name(session, t.donation_id, t.party) if t.donation_id else t.party}（{t.relation}）"
+        fund = f"“{funds.get(t.fund_code, t.fund_code)}”"
+        body = {
+            "gift": f"本基金于{_day(t.on)}收到{who}捐赠{money}，计入{fund}基金。",
+            "refund": f"本基金于{_day(t.on)}向{who}退回捐赠{money}，相应冲减{fund}基金。",
+            "grant": f"本基金于{_day(t.on)}从{fund}基金向{who}拨付资助款{money}（拨款 {request_number(t.disbursement_id or 0)}）。",
+            "return": f"{who}于{_day(t.on)}退回资助款结余{money}，已转回{fund}基金（拨款 {request_number(t.disbursement_id or 0)}）。",
+        }[t.kind]
+        title = f"关联交易公告（{_day(t.on)}）"
+    else:
+        if duty.deal == "gift":
+            body = f"本基金于{_day(duty.on)}收到{_public_name(session, duty.subject_id, duty.party or '')}捐赠{money}。"
+        else:
+            body = f"本基金于{_day(duty.on)}向{duty.party}拨付资助款{money}（拨款 {request_number(duty.subject_id or 0)}）。"
+        title = f"重大交易公告（{_day(duty.on)}）"
+    return {"kind": duty.kind, "title": title,
+            "body": body + "\n\n本公告依据《慈善组织信息公开办法》在交易发生之日起30日内发布。"}
 
 
 def disclosure_calendar(session: Session, today: date, *, horizon_days: int = HORIZON_DAYS) -> tuple[cal.DutyState, ...]:
@@ -193,5 +243,6 @@ def disclosure_calendar(session: Session, today: date, *, horizon_days: int = HO
     return tuple(s for s in states if s.duty.due <= limit or s.item_ref is not None)
 
 
-__all__ = ["publish", "get_item", "item_file", "public_items", "verify_file", "disclosure_calendar", "check_pdf",
+__all__ = ["publish", "get_item", "item_file", "public_items", "verify_file", "disclosure_calendar", "draft_notice",
+           "check_pdf",
            "published_on", "HORIZON_DAYS"]

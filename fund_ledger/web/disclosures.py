@@ -79,7 +79,10 @@ def publish_disclosure():
     session = db_session()
     if request.method == "GET":  # the calendar's button (or a correction's link) fills the form in
         form = {k: request.args.get(k, "")[:200] for k in FORM_FIELDS}
-        return render_template("web/disclosures/publish.html", form=form, kinds=KINDS, error=None, errors={})
+        draft = svc.draft_notice(session, form["duty"], clock.local_today()) if form["duty"] and not form["body"] else None
+        form.update(draft or {})  # a related-party or major transaction: the notice, written from the books
+        return render_template("web/disclosures/publish.html", form=form, kinds=KINDS, error=None, errors={},
+                               drafted=draft is not None)
     form = request.form
     try:
         data = loaded(PublishIn, form, "item")

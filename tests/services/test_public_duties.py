@@ -140,3 +140,39 @@ def test_the_threshold_is_a_managers_audited_setting(session):
                              .order_by(m.AuditLog.id)).all()
     assert [a for a, _ in logged] == ["manager", "manager2"]
     assert '"was":"5000000"' in logged[1][1].replace(" ", "") and '"value":"6000000"' in logged[1][1].replace(" ", "")
+
+
+def test_each_related_party_and_major_duty_gets_a_notice_written_from_the_books(session, books):
+    grant, officer_gift, big = books["grant"], books["gifts"]["officer"], books["gifts"]["big"]
+    today = date(2026, 11, 27)
+    notice = svc.draft_notice(session, f"related_party:grant:{grant.id}", today)
+    assert notice["kind"] == "related_party" and notice["title"] == "关联交易公告（2026年10月20日）"
+    assert "2026年10月20日从“爱力量”基金向关联方筑仁成长公益服务中心（理事长任负责人）拨付资助款人民币30,000.00元" in \
+        notice["body"] and f"BK-{grant.id:06d}" in notice["body"]
+    assert "退回资助款结余人民币2,500.00元" in svc.draft_notice(session, f"related_party:return:{grant.id}", today)["body"]
+    assert "收到关联方王理事（理事）捐赠人民币20,000.00元" in \
+        svc.draft_notice(session, f"related_party:{officer_gift.id}", today)["body"]
+    assert "向关联方王理事（理事）退回捐赠人民币20,000.00元" in \
+        svc.draft_notice(session, f"related_party:refund:{officer_gift.id}", today)["body"]
+    settings.set_major_transaction_fen(session, MANAGER, 50_000_00)
+    major = svc.draft_notice(session, f"major:{big.entry_id}", today)
+    assert major["kind"] == "major_transaction" and "收到某企业捐赠人民币80,000.00元" in major["body"]
+    # not a transaction duty, or not one the books hold: nothing to write
+    assert svc.draft_notice(session, "annual_report:2025", today) is None
+    assert svc.draft_notice(session, "related_party:grant:999999", today) is None
+    assert svc.draft_notice(session, "major:424242", today) is None
+
+
+def test_a_related_party_donor_anonymous_on_the_gift_is_not_named_in_the_notice(session, books):
+    """The register and the manager's calendar name the party; the public notice names them as the gift shows
+    them to the public (the donor asked for anonymity), and still says how the party is related."""
+    donor = create_donor(session, MANAGER, name="欧阳秘书长", kind="person", display_name="一位理事会成员",
+                         related_party=True, related_note="秘书长")
+    gift = record_donation(session, MANAGER, Gift(donor_id=donor.id, fund="AILILIANG", amount=6_000_00,
+                                                  received_on=date(2026, 11, 3), channel="wechat", anonymous=True),
+                           today=TODAY)
+    states = _states(session, date(2026, 11, 27))
+    assert states[f"related_party:{gift.id}"].duty.party == "欧阳秘书长"  # the manager's calendar names them
+    notice = svc.draft_notice(session, f"related_party:{gift.id}", date(2026, 11, 27))
+    assert "欧阳" not in notice["title"] + notice["body"]
+    assert "收到关联方一位理事会成员（秘书长）捐赠人民币6,000.00元" in notice["body"]
