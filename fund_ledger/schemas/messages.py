@@ -112,6 +112,11 @@ CATALOGUE: dict[str, str] = {
                                   "remove what is further right"),
     "period.format": N_("a month (YYYY-MM) or a year (YYYY) from 2000 on"),
     "related.dates": N_("the relation cannot end before it began"),
+    "annual.year": N_("a year written YYYY, from 1901 to 9998"),
+    "annual.not_ended": N_("%(year)s has not ended yet: its annual report can be submitted from 1 January %(next)s"),
+    "annual.reason": N_("%(year)s was already submitted: a resubmission needs a reason"),
+    "annual.not_submitted": N_("%(year)s has not been submitted: submit it first, then publish it"),
+    "annual.published": N_("this submission of %(year)s is already published"),
 }
 
 class Message(str):
