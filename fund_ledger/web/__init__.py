@@ -187,3 +187,4 @@ from . import reports  # noqa: E402,F401
 from . import dashboard  # noqa: E402,F401
 from . import public  # noqa: E402
 from . import disclosures  # noqa: E402,F401
+from . import annual_reports  # noqa: E402,F401
