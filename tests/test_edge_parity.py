@@ -25,7 +25,7 @@ OPTIONAL_TEXTS = TEXTS[:3]  # only spaces is simply empty for an optional field
 PERIODS = ["2026-13", "２０２６-01", "abc", "2026-W36", "1999-12", "2026-1", "x" * 10_000]
 
 TABLES = (m.Entry, m.Donation, m.Donor, m.Disbursement, m.DisbursementEvent, m.Organisation, m.Period,
-          m.DisbursementReport, m.Fund, m.RelatedParty, m.Setting)
+          m.DisbursementReport, m.Fund, m.RelatedParty, m.Setting, m.AnnualReport, m.PublishedItem)
 
 
 def _counts(app) -> dict:
@@ -227,6 +227,26 @@ def test_a_period_close(edges):
         api = edges.api("manager", f"/periods/{quote(value, safe='')}/close", {})
         assert page.status_code == api.status_code == 400, (value, page.status_code, api.status_code)
         assert _page_codes(page.get_data(as_text=True)) == _api_codes(api.get_json()) == {"period": {"period.format"}}
+        assert _counts(edges.app) == before
+
+
+def test_an_annual_report_submission(edges):
+    """The year in the path, the auditor's reference and the reason in the body (the page asks to confirm)."""
+    base = {"audit_reference": "鲁信审字〔2026〕第3号", "reason": ""}
+    for field, value in _cases({"audit_reference": OPTIONAL_TEXTS, "reason": OPTIONAL_TEXTS}):
+        before = _counts(edges.app)
+        page = edges.page("manager", "/annual-reports/2025/submit", {**base, field: value, "confirm": "yes"})
+        api = edges.api("manager", "/annual-reports/2025/submit", {**base, field: value})
+        assert page.status_code == api.status_code == 400, (field, value, page.status_code, api.status_code)
+        assert _page_codes(page.get_data(as_text=True)) == _api_codes(api.get_json()), (field, value)
+        assert _counts(edges.app) == before
+    for value, status, code in (("0", 400, "annual.year"), ("99999", 400, "annual.year"), ("abc", 400, "annual.year"),
+                                ("２０２５", 400, "annual.year"), ("2026", 422, "annual.not_ended")):
+        before = _counts(edges.app)
+        page = edges.page("manager", f"/annual-reports/{quote(value)}/submit", {**base, "confirm": "yes"})
+        api = edges.api("manager", f"/annual-reports/{quote(value)}/submit", base)
+        assert page.status_code == api.status_code == status, (value, page.status_code, api.status_code)
+        assert _page_codes(page.get_data(as_text=True)) == _api_codes(api.get_json()) == {"year": {code}}, value
         assert _counts(edges.app) == before
 
 

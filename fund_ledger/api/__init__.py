@@ -32,9 +32,9 @@ blp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description="Fund Ledg
 
 
 def init_api(app: Flask) -> None:
-    from . import (audit, audit_reports, disbursements, disclosures, donations, entries, exports, funds, jobs,  # noqa: F401
-                   periods, programmes, receipts, related_parties, report_texts, reports, tokens,
-                   users)  # (routes register on blp)
+    from . import (annual_reports, audit, audit_reports, disbursements, disclosures, donations, entries,  # noqa: F401
+                   exports, funds, jobs, periods, programmes, receipts, related_parties, report_texts, reports,
+                   tokens, users)  # (routes register on blp)
 
     app.config.update(
         API_TITLE="Fund Ledger API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",

@@ -109,6 +109,11 @@ def publish_disclosure():
         raise from_validation(err, "item") from None
     row = svc.publish(session, current_actor(), pdf=data, **body)
     session.commit()
+    return published_json(row)
+
+
+def published_json(row) -> dict:
+    """A published item as ``PublishedOut`` says, with the address anyone downloads it at."""
     return {**{c: getattr(row, c) for c in ("id", "kind", "title", "period", "sha256", "size", "duty", "corrects_id",
                                              "published_at", "published_by")},
             "url": download_url(f"item:{row.id}")}

@@ -101,3 +101,36 @@ def published_item_response(session, item_id: int) -> Response:
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def annual_year(text: str) -> int:
+    """The year in an annual report's address, loaded as both edges load it (a 400 naming ``year``)."""
+    from marshmallow import ValidationError
+
+    from ..schemas.annual_reports import AnnualYearIn
+    from ..schemas.base import load_json
+    from ..services.errors import from_validation
+
+    try:
+        return load_json(AnnualYearIn, {"year": text})["year"]
+    except ValidationError as err:
+        raise from_validation(err, "year") from None
+
+
+def annual_report_response(session, year: str, fmt: str, *, report_id: int | None = None) -> Response:
+    """A year's annual report as a download: the current submission's stored bytes (or ``report_id``'s), with
+    their SHA-256 in the headers, else the draft laid out now from the books, marked 草稿 DRAFT."""
+    from ..http.security import current_actor
+    from ..reports.annual_report import annual_file
+    from ..services.annual_reports import FORMATS
+
+    number = annual_year(year) if report_id is None else 0
+    data, sha256, state = annual_file(session, number, fmt, generated_by=current_actor().username,
+                                      report_id=report_id)
+    stem = f"annual-report-{number}-draft" if state == "draft" else f"annual-report-{report_id or number}"
+    response = download(data, f"{stem}.{fmt}", FORMATS[fmt])
+    response.headers["X-Annual-Report-State"] = state
+    if sha256:
+        response.headers["ETag"] = f'"{sha256}"'
+        response.headers["X-Content-SHA256"] = sha256
+    return response

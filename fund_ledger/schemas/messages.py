@@ -114,6 +114,11 @@ CATALOGUE: dict[str, str] = {
     "related.dates": N_("the relation cannot end before it began"),
     "report_text.year": N_("a year from %(first)s to %(last)s: a year of the books, or this year"),
     "notes.whole_year": N_("the notes cover one whole calendar year: from 1 January to 31 December of one year"),
+    "annual.year": N_("a year written YYYY, from 1901 to 9998"),
+    "annual.not_ended": N_("%(year)s has not ended yet: its annual report can be submitted from 1 January %(next)s"),
+    "annual.reason": N_("%(year)s was already submitted: a resubmission needs a reason"),
+    "annual.not_submitted": N_("%(year)s has not been submitted: submit it first, then publish it"),
+    "annual.published": N_("this submission of %(year)s is already published"),
 }
 
 class Message(str):

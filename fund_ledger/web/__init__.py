@@ -190,3 +190,4 @@ from . import public  # noqa: E402
 from . import disclosures  # noqa: E402,F401
 from . import report_texts  # noqa: E402,F401
 from . import related_parties  # noqa: E402,F401
+from . import annual_reports  # noqa: E402,F401

@@ -175,6 +175,19 @@ EXPECTED: dict[str, set[str]] = {
     "api.related_transactions": BOOKS,
     "api.get_major_transaction": BOOKS,
     "api.put_major_transaction": {"manager"},
+    # issue 13: the annual work report; the books' readers read it (a draft or as submitted), a manager submits
+    # and publishes it
+    "web.annual_reports": BOOKS,
+    "web.annual_report_file": BOOKS,
+    "web.annual_report_version": BOOKS,
+    "web.submit_annual_report": {"manager"},
+    "web.publish_annual_report": {"manager"},
+    "api.list_annual_reports": BOOKS,
+    "api.get_annual_report": BOOKS,
+    "api.annual_report_pdf": BOOKS,
+    "api.annual_report_xlsx": BOOKS,
+    "api.submit_annual_report_api": {"manager"},
+    "api.publish_annual_report": {"manager"},
     # long report PDFs prepared in the background (issue 6): the books' readers, and then only who asked
     # (another reader gets 404, which the walk counts as allowed)
     "web.report_job": BOOKS,
@@ -273,7 +286,7 @@ def _sample_values(app) -> dict[str, object]:
     values.update(period="2026-09", report_id=1)  # issue 6: a month the demo can close; the first audit report
     values.update(code="ABCDE23456")  # issue 6: a gift's verification code (the proof pages)
     values.update(job_id="no-such-job")  # issue 6: a background PDF (nobody's: 404 to those allowed)
-    values.update(year=2026, section="policies")  # issue 13: the notes' texts
+    values.update(year="2025", section="policies")  # issue 13: the notes' texts, an annual report's year (ended)
     with app.extensions["fund_ledger.engine"].connect() as conn:
         values["user_id"] = conn.execute(text("SELECT id FROM users WHERE username = 'manager2'")).scalar_one()
         for name, table in SAMPLE_ROWS.items():

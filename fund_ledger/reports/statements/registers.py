@@ -101,6 +101,8 @@ class GrantRow:
     """When a manager received the grantee's use report."""
     returned: int = 0
     """What the grantee returned to the fund with that report."""
+    programme: str = ""
+    """The grant programme it was made in (its name), if any."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ def grant_register(session: Session, start: date, end: date, fund_id: int | None
     """Disbursement requests submitted in the period or paid in it, with the date of each step."""
     check_period(start, end)
     fund = find_fund_ref(session, fund_id)
-    g, o, f, ev, pe = m.Disbursement, m.Organisation, m.Fund, m.DisbursementEvent, aliased(m.Entry)
+    g, o, f, ev, pe, gp = m.Disbursement, m.Organisation, m.Fund, m.DisbursementEvent, aliased(m.Entry), m.GrantProgramme
     approved_at = (select(func.max(ev.at)).where(ev.disbursement_id == g.id, ev.to_status == "approved")
                    .correlate(g).scalar_subquery())
     r = m.DisbursementReport
@@ -159,9 +161,9 @@ def grant_register(session: Session, start: date, end: date, fund_id: int | None
     returned = (select(func.coalesce(func.sum(r.returned), 0)).where(r.disbursement_id == g.id, r.status == "received")
                 .correlate(g).scalar_subquery())
     q = (select(g.id, o.name, g.fund_code, f.name, g.purpose, g.status, g.submitted_at, g.amount, approved_at,
-                g.paid_on, pe.year, pe.year_seq, g.acknowledged_on, reported_at, returned)
+                g.paid_on, pe.year, pe.year_seq, g.acknowledged_on, reported_at, returned, gp.name)
          .join(o, o.id == g.organisation_id).join(f, f.code == g.fund_code)
-         .outerjoin(pe, pe.id == g.payment_entry_id)
+         .outerjoin(pe, pe.id == g.payment_entry_id).outerjoin(gp, gp.id == g.programme_id)
          .where(((g.submitted_at >= _utc_start(start)) & (g.submitted_at < _utc_start(end + timedelta(days=1))))
                 | (and_(g.paid_on >= start, g.paid_on <= end)))
          .order_by(g.submitted_at, g.id))
@@ -169,14 +171,14 @@ def grant_register(session: Session, start: date, end: date, fund_id: int | None
         q = q.where(g.fund_code == fund.code)
     rows = []
     for (i, org, fcode, fname, purpose, status, submitted_at, amount, approved, paid_on, pyear, pseq, ack,
-         reported, back) in session.execute(q):
+         reported, back, programme) in session.execute(q):
         rows.append(GrantRow(
             i, org, fcode, fname, purpose, status, _local_day(submitted_at), int(amount),
             _local_day(approved) if approved and status in APPROVED_OR_LATER else None,
             int(amount) if status in APPROVED_OR_LATER else 0,
             repo.as_date(paid_on) if paid_on else None, int(amount) if status in PAID_OR_LATER else 0,
             format_number(pyear, pseq) if pyear is not None else None, repo.as_date(ack) if ack else None,
-            _local_day(reported) if reported else None, int(back or 0)))
+            _local_day(reported) if reported else None, int(back or 0), programme or ""))
     return GrantRegister(start, end, fund, tuple(rows), digest(session))
 
 
