@@ -34,6 +34,7 @@ def test_a_generated_year_reads_alike_in_every_statement(session, tmp_path):
     cash_flow_matches_the_position_and_hledger(session, year, tmp_path)
     cash_flow_lines_are_what_was_recorded(session, year)
     activities_and_spending_ratio_agree_with_the_gifts(session, year)
+    the_annual_report_and_the_notes_agree_with_the_statements(session, year)
     each_fund_balances_and_the_chain_verifies(session, year)
 
 
@@ -91,6 +92,35 @@ def activities_and_spending_ratio_agree_with_the_gifts(session, year) -> None:
     assert (same_year.charitable_spending, same_year.management_costs, same_year.total_spending) == (
         year.grants_paid - year.returned, year.management, year.grants_paid - year.returned + year.management
         + year.fundraising)
+
+
+def the_annual_report_and_the_notes_agree_with_the_statements(session, year) -> None:
+    """Issue 13: the annual work report's totals are the 业务活动表's and the spending-ratio report's; the notes
+    build (they refuse to when a table disagrees with its statement) and account for every gift and grant."""
+    from fund_ledger.ledger.money import parse_amount
+    from fund_ledger.reports.annual_report import annual_figures
+    from fund_ledger.reports.statements.notes import notes
+
+    f, a = annual_figures(session, year.year), st.activities(session, year.start, year.end)
+    ratio = st.spending_ratio(session, year.end, today=TODAY)
+
+    def fen(text: str) -> int:
+        return parse_amount(text, allow_zero=True, allow_negative=True)
+
+    assert fen(f["income"]["total"]["total"]) == a.income_total.total
+    donations = f["income"]["donations"]
+    assert fen(donations["restricted"]) + fen(donations["unrestricted"]) == year.gifts - year.refunds
+    assert (fen(f["spending"]["total"]), fen(f["spending"]["charitable"]), fen(f["spending"]["management"])) == (
+        a.expense_total.total, ratio.charitable_spending, ratio.management_costs)
+    assert fen(f["spending"]["total"]) == ratio.total_spending
+    assert fen(f["net_assets"]["end"]["total"]) - fen(f["net_assets"]["start"]["total"]) == \
+        a.income_total.total - a.expense_total.total
+    assert len(f["grants"]["largest"]) == 10 and f["related_parties"]["count"] == len(
+        related_parties.transactions(session, year.start, year.end)) > 0
+    n = notes(session, year.year, today=TODAY)
+    assert n.source_total.net == year.gifts - year.refunds
+    assert (n.grants_paid, n.grants_returned) == (year.grants_paid, year.returned)
+    assert n.management_costs == year.management
 
 
 def each_fund_balances_and_the_chain_verifies(session, year) -> None:
