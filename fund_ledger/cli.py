@@ -249,6 +249,29 @@ def statement_command(name: str, as_of, start, end, fund: str | None, account: s
     _write(out, output)
 
 
+@click.command("annual-report")
+@click.argument("year", type=click.IntRange(1901, 9998))
+@click.option("--format", "fmt", type=click.Choice(["json", "pdf", "xlsx"]), default="json")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write; default stdout.")
+def annual_report_command(year: int, fmt: str, output: str | None) -> None:
+    """A year's annual work report (年度工作报告): the submitted one as stored, or the draft read from the books now
+    (marked 草稿 DRAFT). Submitting is a manager's step on the page or the API."""
+    import json as json_
+
+    from .reports.annual_report import annual_file, year_figures
+
+    try:
+        with read_session(engine()) as session, session.begin():
+            if fmt == "json":
+                out = json_.dumps(year_figures(session, year), ensure_ascii=False, indent=2) + "\n"
+            else:
+                out, _sha, state = annual_file(session, year, fmt, generated_by="fund-ledger")
+                click.echo(f"{year}: {'submitted' if state == 'submitted' else 'draft (草稿)'}", err=True)
+    except ServiceError as err:
+        _fail(err)
+    _write(out, output)
+
+
 @click.command("export")
 @click.option("--format", "fmt", type=click.Choice(["beancount", "ledger"]), required=True)
 @click.option("--through", callback=_iso_date, help="Only entries dated on or before this day (YYYY-MM-DD).")
@@ -336,7 +359,8 @@ def worker_command(once: bool, max_jobs: int | None, poll: float) -> None:
     click.echo(f"worker {worker.name} stopped after {ran} jobs", err=True)
 
 
-COMMANDS = [init_command, demo_command, create_user_command, verify_command, report_group, export_command,
+COMMANDS = [init_command, demo_command, create_user_command, verify_command, report_group, annual_report_command,
+            export_command,
             import_group, backup_command, restore_command, worker_command]
 
 

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
+from fund_ledger import clock
 from fund_ledger.cli import main
 from fund_ledger.db.engine import write_session
 from tests.db.tamper import disable_guards
@@ -155,3 +156,29 @@ def test_export_through_a_date_leaves_later_entries_out(run, demo):
     september = run("export", "--format", "ledger", "--through", "2026-09-30").output
     assert whole.count("\n2026-") == 12 and september.count("\n2026-") == 4
     assert all(line[:10] <= "2026-09-30" for line in september.splitlines() if line.startswith("2026-"))
+
+
+def test_the_annual_work_report_from_the_command_line(run, demo, tmp_path):
+    """``fund-ledger annual-report YEAR``: the draft read from the books (JSON, PDF, XLSX); a year not ended yet
+    exits 1 naming why."""
+    draft = run("annual-report", "2025")
+    assert draft.exit_code == 0, draft.output
+    body = json.loads(draft.stdout)
+    assert (body["state"], body["figures"]["income"]["total"]["total"]) == ("draft", "0.00")
+    not_ended = run("annual-report", "2026")
+    assert not_ended.exit_code == 1 and "2026 has not ended yet" in not_ended.output
+    assert run("annual-report", "0").exit_code == 2  # not a year: click names the argument
+    xlsx, pdf = tmp_path / "2026.xlsx", tmp_path / "2026.pdf"
+    previous = clock.current()  # --today sets the process's one clock: put the tests' back after
+    try:
+        assert run("--today", "2027-01-05", "annual-report", "2026", "--format", "xlsx", "-o", str(xlsx)).exit_code == 0
+        assert run("--today", "2027-01-05", "annual-report", "2026", "--format", "pdf", "-o", str(pdf)).exit_code == 0
+        figures = json.loads(run("--today", "2027-01-05", "annual-report", "2026").stdout)["figures"]
+    finally:
+        clock.set_clock(previous)
+    assert xlsx.read_bytes()[:2] == b"PK" and pdf.read_bytes().startswith(b"%PDF")
+    from openpyxl import load_workbook
+
+    income = float(figures["income"]["total"]["total"])
+    cells = [c.value for ws in load_workbook(xlsx).worksheets for row in ws.iter_rows() for c in row]
+    assert income > 100_000 and income in cells  # the year's income, as a number to re-key
