@@ -29,3 +29,15 @@ def grant_draft(fund, fen, day=date(2026, 10, 2), memo="拨付"):
 
 def post(session, draft, actor=MANAGER):
     return post_entry(session, actor, draft, today=TODAY)
+
+
+def tiny_pdf(width: float = 200, height: float = 200) -> bytes:
+    """A real PDF of one blank page (what a published PDF must at least be: readable)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer, out = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width, height)
+    writer.write(out)
+    return out.getvalue()

@@ -76,9 +76,11 @@ def _related(session: Session, start: date, end: date) -> dict:
             by_kind.append({"kind": kind, "name": zh, "name_en": en, "count": len(mine),
                             "total": fen_to_str(sum(abs(t.amount) for t in mine))})
     return {"count": len(rows), "total": fen_to_str(sum(abs(t.amount) for t in rows)), "by_kind": by_kind,
-            "transactions": [{"on": t.on.isoformat(), "party": t.party, "relation": t.relation, "kind": t.kind,
+            # the annual report is published: a donor anonymous on the gift is named as the public sees them
+            "transactions": [{"on": t.on.isoformat(), "party": t.public_name, "relation": t.relation, "kind": t.kind,
                               "kind_name": RELATED_KINDS[t.kind][0], "amount": fen_to_str(abs(t.amount)),
-                              "counterparty": t.counterparty, "fund": t.fund_code} for t in rows]}
+                              "counterparty": t.public_name if t.anonymous else t.counterparty, "fund": t.fund_code}
+                             for t in rows]}
 
 
 def annual_figures(session: Session, year: int, *, audit_reference: str = "") -> dict:

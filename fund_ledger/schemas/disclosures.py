@@ -10,7 +10,7 @@ from .fields import Choice, Id, Money, Text
 
 KINDS = ("annual_report", "audit_report", "project_update", "leftover_notice", "related_party", "major_transaction",
          "other")
-PERIOD = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?")
+PERIOD = re.compile(r"20[0-9]{2}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?")  # the books begin in 2000 (services.ledger)
 DUTY = re.compile(r"(annual_report|accounts):[0-9]{4}|project_update:[0-9]{1,10}:[0-9]{1,10}|(leftover|major):[0-9]{1,10}"
                   r"|related_party:((refund|grant|return):)?[0-9]{1,10}")
 """The keys of ``ledger.disclosure_calendar``'s duties, and nothing else."""

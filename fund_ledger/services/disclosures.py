@@ -12,9 +12,11 @@ an audit report is the audit-report verifier's question (``audit_reports.verify_
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -25,6 +27,7 @@ from ..ledger.money import format_yuan
 from . import audit, related_parties, settings
 from .actor import Actor
 from .audit_reports import MAX_UPLOAD, TooLarge
+from ..schemas.messages import Message
 from .errors import Forbidden, InvalidInput, NotFound, RuleBroken
 
 HORIZON_DAYS = 92
@@ -46,7 +49,35 @@ def check_pdf(data: bytes | None) -> bytes | None:
         raise InvalidInput("the file is empty", {"file": ["empty"]})
     if not data.lstrip()[:5] == b"%PDF-":
         raise InvalidInput("the file is not a PDF", {"file": ["not a PDF"]})
+    try:  # what is published stays published: a file no reader can open must not be the one
+        readable = len(PdfReader(io.BytesIO(data)).pages) > 0
+    except Exception:  # noqa: BLE001 - pypdf raises many kinds of error on a broken file, all meaning the same
+        readable = False
+    if not readable:
+        raise InvalidInput("the file is not a readable PDF", {"file": ["not a readable PDF"]})
     return data
+
+
+PDF_ONLY_KINDS = ("annual_report", "audit_report")
+"""An annual report and the financial statements are documents: published as PDFs, never as a typed text."""
+
+
+def check_duty(session: Session, duty: str, kind: str, today: date) -> None:
+    """A published item answers a duty only when the books owe that duty and the item is of the kind that answers
+    it: a year's annual report and accounts once the year has ended, a transaction's notice while the books hold
+    the transaction, a programme's update or leftover notice while they hold the programme."""
+    prefix, _, year = duty.partition(":")
+    if prefix in ("annual_report", "accounts"):
+        owed = cal.Duty(duty, "annual_report" if prefix == "annual_report" else "audit_report", today) \
+            if year.isdigit() and 2000 <= int(year) < today.year else None
+    else:
+        owed = next((d for d in cal.duties(*_books(session, today)) if d.key == duty), None)
+    if owed is None:
+        raise RuleBroken(f"the books owe no duty {duty}", {"duty": [Message("disclosure.no_duty", duty=duty)]},
+                         code="no_such_duty")
+    if owed.kind != kind:
+        raise InvalidInput(f"{duty} is answered by an item of kind {owed.kind}, not {kind}",
+                           {"kind": [Message("disclosure.kind_for_duty", kind=owed.kind)]})
 
 
 def publish(session: Session, actor: Actor, *, kind: str, title: str, period: str = "", body: str = "",
@@ -56,6 +87,10 @@ def publish(session: Session, actor: Actor, *, kind: str, title: str, period: st
     if actor.role not in ("manager", "system"):
         raise Forbidden("only a fund manager publishes")
     pdf = check_pdf(pdf)
+    if duty:
+        check_duty(session, duty, kind, clock.local_today())
+    if kind in PDF_ONLY_KINDS and pdf is None:
+        raise InvalidInput(f"an item of kind {kind} is published as a PDF", {"file": [Message("disclosure.pdf_only")]})
     if pdf is None and not body:
         raise InvalidInput("publish a PDF (the multipart field 'file') or a text (body)",
                            {"file": ["a PDF or a text is required"], "body": ["a PDF or a text is required"]})
@@ -202,8 +237,9 @@ def _public_name(session: Session, donation_id: int, name: str) -> str:
 
 def draft_notice(session: Session, duty_key: str, today: date) -> dict | None:
     """A related-party or major-transaction duty's notice, written from the books for the manager to read,
-    change and publish: ``{"kind", "title", "body"}``; ``None`` for another duty or one the books do not hold.
-    A donor anonymous on the gift is named as the public sees them (a notice is public)."""
+    change and publish: ``{"kind", "title", "body", "late_days"}``; ``None`` for another duty or one the books do
+    not hold. A donor anonymous on the gift is named as the public sees them (a notice is public); a notice
+    published after its due date says so, with the days, instead of claiming the 30 days were kept."""
     from .disbursements import request_number
 
     duty = next((d for d in cal.duties(*_books(session, today)) if d.key == duty_key), None)
@@ -217,7 +253,7 @@ def draft_notice(session: Session, duty_key: str, today: date) -> dict | None:
                   == duty.subject_id), None)
         if t is None:
             return None
-        who = f"关联方{_public_name(session, t.donation_id, t.party) if t.donation_id else t.party}（{t.relation}）"
+        who = f"关联方{t.public_name}（{t.relation}）"
         fund = f"“{funds.get(t.fund_code, t.fund_code)}”"
         body = {
             "gift": f"本基金于{_day(t.on)}收到{who}捐赠{money}，计入{fund}基金。",
@@ -232,8 +268,10 @@ def draft_notice(session: Session, duty_key: str, today: date) -> dict | None:
         else:
             body = f"本基金于{_day(duty.on)}向{duty.party}拨付资助款{money}（拨款 {request_number(duty.subject_id or 0)}）。"
         title = f"重大交易公告（{_day(duty.on)}）"
-    return {"kind": duty.kind, "title": title,
-            "body": body + "\n\n本公告依据《慈善组织信息公开办法》在交易发生之日起30日内发布。"}
+    late = (today - duty.due).days
+    when = (f"本公告依据《慈善组织信息公开办法》应于{_day(duty.due)}前发布，现迟发{late}天，特此说明。" if late > 0 else
+            "本公告依据《慈善组织信息公开办法》在交易发生之日起30日内发布。")
+    return {"kind": duty.kind, "title": title, "body": f"{body}\n\n{when}", "late_days": max(late, 0)}
 
 
 def disclosure_calendar(session: Session, today: date, *, horizon_days: int = HORIZON_DAYS) -> tuple[cal.DutyState, ...]:

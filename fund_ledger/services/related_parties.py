@@ -21,12 +21,13 @@ from datetime import date
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from ..clock import local_today
 from ..db import models as m
 from ..db import repository as repo
 from ..schemas.messages import Message
 from . import audit
 from .actor import Actor
-from .errors import Forbidden, InvalidInput, NotFound
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
 
 KINDS = ("person", "organisation")
 MAX_NAME, MAX_RELATION, MAX_NOTE = 100, 100, 500
@@ -66,9 +67,25 @@ def _sync_donor_flag(session: Session, donor_id: int | None) -> None:
         donor.related_party = True
 
 
+def _refuse_overlap(session: Session, donor, org, since: date | None, until: date | None) -> None:
+    """One relation at a time for a donor or an organisation: two rows covering the same day would list each of
+    its transactions twice (in the notes, the calendar and a submitted annual report)."""
+    for field, column, linked in (("donor_id", m.RelatedParty.donor_id, donor),
+                                  ("organisation_id", m.RelatedParty.organisation_id, org)):
+        if linked is None:
+            continue
+        for other in session.scalars(select(m.RelatedParty).where(column == linked.id)):
+            starts_before_other_ends = other.until is None or since is None or since <= other.until
+            ends_after_other_starts = until is None or other.since is None or until >= other.since
+            if starts_before_other_ends and ends_after_other_starts:
+                raise Conflict(f"{linked.name} is already in the register (No. {other.id}, {other.relation}) for "
+                               "some of these days: end that relation first, or register from the day after it ended",
+                               {field: [Message("related.registered", id=other.id)]}, code="already_registered")
+
+
 def register(session: Session, actor: Actor, *, name: str, kind: str, relation: str, donor_id: int | None = None,
              organisation_id: int | None = None, since: date | None = None, until: date | None = None,
-             note: str = "") -> m.RelatedParty:
+             note: str = "", today: date | None = None) -> m.RelatedParty:
     """Enter a party in the register. The values come typed from the edge's schema; the caller commits."""
     _require_manager(actor)
     errors: dict[str, list] = {}
@@ -86,8 +103,17 @@ def register(session: Session, actor: Actor, *, name: str, kind: str, relation: 
         errors["organisation_id"] = [Message("organisation.missing", id=organisation_id)]
     if since is not None and until is not None and until < since:
         errors["until"] = [Message("related.dates")]
+    today = today or local_today()
+    for field, day in (("since", since), ("until", until)):  # the register records what is, not what may be
+        if day is not None and day > today:
+            errors[field] = [Message("date.future", date=day.isoformat())]
+    if donor is not None and kind in KINDS and donor.kind != kind:
+        errors["kind"] = [Message(f"related.kind.{donor.kind}")]
+    if org is not None and kind != "organisation":
+        errors["kind"] = [Message("related.kind.organisation")]
     if errors:
         raise _invalid(errors)
+    _refuse_overlap(session, donor, org, since, until)
     party = m.RelatedParty(name=name or (donor.name if donor else org.name), kind=kind, relation=relation,
                            donor_id=donor.id if donor else None, organisation_id=org.id if org else None,
                            since=since, until=until, note=note, created_at=repo.utc_now_text(),
@@ -108,17 +134,25 @@ def get_party(session: Session, party_id: int) -> m.RelatedParty:
     return party
 
 
-def check_end(party: m.RelatedParty, until: date) -> None:
-    """Refuse an end before the relation began (a page checks this before asking to confirm)."""
+def check_end(party: m.RelatedParty, until: date, today: date | None = None) -> None:
+    """Refuse to end a relation twice (ending it again would silently change which past transactions, some
+    perhaps disclosed, were related-party ones: a relation that began again is a new row), on a day to come, or
+    before it began. A page asks this before it asks to confirm."""
+    if party.until is not None:
+        raise Conflict(f"the relation with {party.name} already ended on {party.until.isoformat()}: if it began "
+                       "again, register it anew", code="already_ended")
+    if until > (today or local_today()):
+        raise _invalid({"until": [Message("date.future", date=until.isoformat())]})
     if party.since is not None and until < party.since:
         raise _invalid({"until": [Message("related.dates")]})
 
 
-def end_relation(session: Session, actor: Actor, party_id: int, *, until: date) -> m.RelatedParty:
+def end_relation(session: Session, actor: Actor, party_id: int, *, until: date,
+                 today: date | None = None) -> m.RelatedParty:
     """The relation ended on ``until`` (transactions after it are no longer related-party ones)."""
     _require_manager(actor)
     party = get_party(session, party_id)
-    check_end(party, until)
+    check_end(party, until, today)
     before = party.until
     party.until = until
     audit.record(session, actor, "related_party.end", object_type="related_party", object_id=party.id,
@@ -151,6 +185,16 @@ class RelatedTransaction:
     disbursement_id: int | None = None
     counterparty: str = ""
     """The donor's or the organisation's name as the books know it."""
+    anonymous: bool = False
+    """A gift (or its refund) the donor asked to keep anonymous: see :attr:`public_name`."""
+    display_name: str = ""
+
+    @property
+    def public_name(self) -> str:
+        """The party as anything public may name it (a notice, the annual work report): the name the donor chose
+        to be shown under (爱心人士 by default) when the gift was anonymous, else the register's name. The
+        register, the calendar and the notes, which managers and the auditor read, use ``party``."""
+        return (self.display_name or "爱心人士") if self.anonymous else self.party
 
 
 def _in_window(party, day):
@@ -176,19 +220,23 @@ def transactions(session: Session, start: date | None = None, end: date | None =
 
     d, dn = m.Donation, m.Donor
     for row in session.execute(
-            select(p.id, p.name, p.relation, d.id, d.received_on, d.amount, d.fund_code, d.entry_id, dn.name)
+            select(p.id, p.name, p.relation, d.id, d.received_on, d.amount, d.fund_code, d.entry_id, dn.name,
+                   d.anonymous, dn.display_name)
             .join(d, d.donor_id == p.donor_id).join(dn, dn.id == d.donor_id)
             .where(_in_window(p, d.received_on), *dated(d.received_on))):
         out.append(RelatedTransaction(row[0], row[1], row[2], "gift", repo.as_date(row[4]), row[5], row[6], row[7],
-                                      donation_id=row[3], counterparty=row[8]))
+                                      donation_id=row[3], counterparty=row[8], anonymous=bool(row[9]),
+                                      display_name=row[10] or ""))
     rev = aliased(m.Entry)
     for row in session.execute(
-            select(p.id, p.name, p.relation, d.id, rev.accounting_date, d.amount, d.fund_code, rev.id, dn.name)
+            select(p.id, p.name, p.relation, d.id, rev.accounting_date, d.amount, d.fund_code, rev.id, dn.name,
+                   d.anonymous, dn.display_name)
             .join(d, d.donor_id == p.donor_id).join(dn, dn.id == d.donor_id)
             .join(rev, rev.reverses_id == d.entry_id)
             .where(_in_window(p, d.received_on), *dated(rev.accounting_date))):
         out.append(RelatedTransaction(row[0], row[1], row[2], "refund", repo.as_date(row[4]), -row[5], row[6], row[7],
-                                      donation_id=row[3], counterparty=row[8]))
+                                      donation_id=row[3], counterparty=row[8], anonymous=bool(row[9]),
+                                      display_name=row[10] or ""))
     b, o = m.Disbursement, m.Organisation
     for row in session.execute(
             select(p.id, p.name, p.relation, b.id, b.paid_on, b.amount, b.fund_code, b.payment_entry_id, o.name)

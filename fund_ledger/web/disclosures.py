@@ -26,7 +26,7 @@ KIND_NAMES = {"annual_report": N_("Annual work report"), "audit_report": N_("Aud
               "project_update": N_("Project update"), "leftover_notice": N_("Leftover money notice"),
               "related_party": N_("Related-party transaction"), "major_transaction": N_("Major transaction"),
               "other": N_("Other")}
-SERVICE_MESSAGES = (N_("a PDF or a text is required"), N_("leave it empty when sending a PDF"), N_("no such item"),
+SERVICE_MESSAGES = (N_("a PDF or a text is required"), N_("not a readable PDF"), N_("leave it empty when sending a PDF"), N_("no such item"),
                     N_("publish a PDF (the multipart field 'file') or a text (body)"))
 FORM_FIELDS = ("kind", "title", "period", "body", "duty", "corrects_id")
 
@@ -80,9 +80,10 @@ def publish_disclosure():
     if request.method == "GET":  # the calendar's button (or a correction's link) fills the form in
         form = {k: request.args.get(k, "")[:200] for k in FORM_FIELDS}
         draft = svc.draft_notice(session, form["duty"], clock.local_today()) if form["duty"] and not form["body"] else None
+        late_days = (draft or {}).pop("late_days", 0)
         form.update(draft or {})  # a related-party or major transaction: the notice, written from the books
         return render_template("web/disclosures/publish.html", form=form, kinds=KINDS, error=None, errors={},
-                               drafted=draft is not None)
+                               drafted=draft is not None, late_days=late_days)
     form = request.form
     try:
         data = loaded(PublishIn, form, "item")

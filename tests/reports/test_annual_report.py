@@ -223,3 +223,26 @@ def test_publishing_puts_the_submitted_bytes_on_the_calendar(session, year_books
     again = submit_annual_report(session, MANAGER, YEAR, reason="更正")
     correction = svc.publish_submitted(session, MANAGER, YEAR)
     assert correction.corrects_id == item.id and correction.sha256 == again.pdf_sha256
+
+
+def test_a_related_donor_anonymous_on_the_gift_is_not_named_in_the_published_report(session, manager, year_books,
+                                                                                     tmp_path):
+    """The annual work report is published (信息公开): a related party's gift the donor asked to keep anonymous is
+    listed under the name the donor chose to be shown by, in the figures, the PDF and the XLSX."""
+    import subprocess
+
+    donor = create_donor(session, manager, name="欧阳秘书长", kind="person", display_name="一位理事会成员",
+                         related_party=True, related_note="秘书长")
+    record_donation(session, manager, Gift(donor.id, GEN, Y("1288.50"), date(2025, 5, 4), "wechat", anonymous=True),
+                    today=TODAY)
+    figures = annual_figures(session, YEAR)
+    shown = [(t["party"], t["counterparty"], t["amount"]) for t in figures["related_parties"]["transactions"]]
+    assert ("一位理事会成员", "一位理事会成员", "1288.50") in shown
+    row = submit_annual_report(session, MANAGER, YEAR, today=TODAY)
+    pdf, xlsx = tmp_path / "r.pdf", tmp_path / "r.xlsx"
+    pdf.write_bytes(svc.stored_file(session, row, "pdf")[0])
+    xlsx.write_bytes(svc.stored_file(session, row, "xlsx")[0])
+    words = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    cells = " ".join(str(c.value) for ws in openpyxl.load_workbook(xlsx).worksheets for r in ws.iter_rows() for c in r)
+    assert "一位理事会成员" in "".join(words.split()) and "一位理事会成员" in cells
+    assert "欧阳" not in words and "欧阳" not in cells

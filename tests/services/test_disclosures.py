@@ -14,9 +14,9 @@ from fund_ledger.services import disclosures as svc
 from fund_ledger.services.actor import Actor
 from fund_ledger.services.errors import Forbidden, InvalidInput, RuleBroken
 from fund_ledger.services.programmes import create_programme
-from tests.factories import MANAGER, gift_draft, make_fund, post
+from tests.factories import MANAGER, gift_draft, make_fund, post, tiny_pdf
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = tiny_pdf()
 
 
 def _count(session) -> int:
@@ -73,7 +73,7 @@ def test_a_changed_copy_is_not_genuine(session):
     row = svc.publish(session, MANAGER, kind="annual_report", title="2026年度工作报告", period="2026", pdf=PDF)
     genuine = svc.verify_file(session, PDF)
     assert (genuine["genuine"], genuine["item_id"], genuine["kind"]) == (True, row.id, "annual_report")
-    changed = svc.verify_file(session, PDF.replace(b"<<>>", b"<< >>", 1))
+    changed = svc.verify_file(session, PDF.replace(b"obj", b"0bj", 1))
     assert changed["genuine"] is False and changed["item_id"] is None
     assert svc.verify_file(session, "正文".encode())["genuine"] is False
     text_item = svc.publish(session, MANAGER, kind="other", title="公告", body="正文")

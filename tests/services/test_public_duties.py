@@ -149,7 +149,12 @@ def test_each_related_party_and_major_duty_gets_a_notice_written_from_the_books(
     assert notice["kind"] == "related_party" and notice["title"] == "关联交易公告（2026年10月20日）"
     assert "2026年10月20日从“爱力量”基金向关联方筑仁成长公益服务中心（理事长任负责人）拨付资助款人民币30,000.00元" in \
         notice["body"] and f"BK-{grant.id:06d}" in notice["body"]
-    assert "退回资助款结余人民币2,500.00元" in svc.draft_notice(session, f"related_party:return:{grant.id}", today)["body"]
+    # due 2026-11-19: eight days late it says so, and never claims the 30 days were kept; the return is not late
+    assert "应于2026年11月19日前发布，现迟发8天" in notice["body"] and "30日内发布" not in notice["body"]
+    assert notice["late_days"] == 8
+    returned = svc.draft_notice(session, f"related_party:return:{grant.id}", today)
+    assert "退回资助款结余人民币2,500.00元" in returned["body"] and "在交易发生之日起30日内发布" in returned["body"]
+    assert returned["late_days"] == 0
     assert "收到关联方王理事（理事）捐赠人民币20,000.00元" in \
         svc.draft_notice(session, f"related_party:{officer_gift.id}", today)["body"]
     assert "向关联方王理事（理事）退回捐赠人民币20,000.00元" in \

@@ -13,7 +13,7 @@ from fund_ledger.services import disbursements as d
 from fund_ledger.services import related_parties as rp
 from fund_ledger.services.actor import Actor
 from fund_ledger.services.donations import Gift, create_donor, record_donation, refund_donation
-from fund_ledger.services.errors import Forbidden, InvalidInput, NotFound
+from fund_ledger.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fund_ledger.services.organisations import create_organisation
 from tests.factories import TODAY, make_fund
 
@@ -119,3 +119,63 @@ def test_only_a_manager_keeps_the_register(session, world):
     with pytest.raises(NotFound):
         rp.end_relation(session, MANAGER, 424242, until=date(2026, 4, 1))
     assert session.get(m.RelatedParty, party.id).until is None
+
+
+def test_one_relation_at_a_time_for_a_donor_or_an_organisation(session, world):
+    """Two rows covering the same day would list each transaction twice (in the notes, the calendar and a submitted
+    annual report): refused, naming the row that is there; after the first relation ended, a new one may begin."""
+    officer = world["officer"]
+    first = rp.register(session, MANAGER, name="", kind="person", relation="理事", donor_id=officer.id,
+                        since=date(2026, 1, 1))
+    with pytest.raises(Conflict) as info:
+        rp.register(session, MANAGER, name="", kind="person", relation="监事", donor_id=officer.id)
+    assert info.value.code == "already_registered" and "donor_id" in info.value.errors
+    rp.end_relation(session, MANAGER, first.id, until=date(2026, 9, 30))
+    with pytest.raises(Conflict):  # still overlapping: 2026-09-30 is the first relation's last day
+        rp.register(session, MANAGER, name="", kind="person", relation="监事", donor_id=officer.id,
+                    since=date(2026, 9, 30))
+    rp.register(session, MANAGER, name="", kind="person", relation="监事", donor_id=officer.id,
+                since=date(2026, 10, 1))
+    assert [(t.kind, t.relation) for t in rp.transactions(session)] == [("gift", "理事"), ("gift", "监事")]
+
+
+@pytest.mark.parametrize("kw, field", [
+    ({"kind": "organisation", "donor": "officer"}, "kind"),   # the donor is a person
+    ({"kind": "person", "org": True}, "kind"),                 # a grantee is an organisation
+    ({"kind": "person", "since": date(2026, 11, 28)}, "since"),  # the tests' today is 2026-11-27
+    ({"kind": "person", "until": date(2027, 1, 1)}, "until"),
+])
+def test_what_is_not_so_is_not_registered(session, world, kw, field):
+    args = {"name": "张三", "relation": "理事", "kind": kw["kind"], "since": kw.get("since"), "until": kw.get("until"),
+            "donor_id": world["officer"].id if kw.get("donor") else None,
+            "organisation_id": world["org"].id if kw.get("org") else None}
+    with pytest.raises(InvalidInput) as info:
+        rp.register(session, MANAGER, **args)
+    assert field in info.value.errors
+    assert _count(session) == 0
+
+
+def test_a_relation_ends_once_and_not_in_the_future(session, world):
+    party = rp.register(session, MANAGER, name="张三", kind="person", relation="理事")
+    with pytest.raises(InvalidInput) as info:
+        rp.end_relation(session, MANAGER, party.id, until=date(2026, 11, 28))
+    assert "until" in info.value.errors
+    rp.end_relation(session, MANAGER, party.id, until=date(2026, 10, 10))
+    for again in (date(1999, 1, 1), date(2026, 11, 1)):  # neither back nor forward: a new relation is a new row
+        with pytest.raises(Conflict) as info:
+            rp.end_relation(session, MANAGER, party.id, until=again)
+        assert info.value.code == "already_ended"
+    assert session.get(m.RelatedParty, party.id).until == date(2026, 10, 10)
+
+
+def test_an_anonymous_gift_names_its_donor_only_where_managers_read(session, world):
+    donor = create_donor(session, MANAGER, name="欧阳秘书长", kind="person", display_name="一位理事会成员",
+                         related_party=True, related_note="秘书长")
+    _gift(session, donor.id, 6_000_00, date(2026, 11, 3))
+    gift = session.scalars(select(m.Donation).where(m.Donation.donor_id == donor.id)).one()
+    assert [(t.party, t.public_name) for t in rp.transactions(session)] == [("欧阳秘书长", "欧阳秘书长")]
+    assert not gift.anonymous  # anonymity is the gift's, set when it is recorded: here one that asks for it
+    record_donation(session, MANAGER, Gift(donor_id=donor.id, fund="AILILIANG", amount=1_000_00,
+                                           received_on=date(2026, 11, 4), channel="wechat", anonymous=True), today=TODAY)
+    shown = [(t.party, t.public_name, t.anonymous) for t in rp.transactions(session)]
+    assert shown == [("欧阳秘书长", "欧阳秘书长", False), ("欧阳秘书长", "一位理事会成员", True)]

@@ -15,9 +15,9 @@ from fund_ledger.db.engine import write_session
 from fund_ledger.reports.audit_reports import issue_report
 from fund_ledger.services import disclosures as svc
 from fund_ledger.services.periods import close as close_period
-from tests.factories import MANAGER, TODAY
+from tests.factories import MANAGER, TODAY, tiny_pdf
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = tiny_pdf()
 MARKUP = '<script>alert("x")</script><b>粗</b>'
 
 
@@ -136,10 +136,31 @@ def test_the_calendar_offers_a_prefilled_publish_form_and_shows_late_publication
     link = re.search(r'href="(/disclosures/publish\?[^"]+)"', row).group(1).replace("&amp;", "&")
     form = manager.get(link).get_data(as_text=True)
     assert 'value="annual_report:2026"' in form and 'value="2026年度工作报告"' in form
-    assert _publish(manager, duty="annual_report:2026", body="年度工作报告全文").status_code == 302
+    typed = _publish(manager, duty="annual_report:2026", body="年度工作报告全文")  # an annual report is a document
+    assert typed.status_code == 400 and "须以 PDF 文件公开" in typed.get_data(as_text=True)
+    assert _publish(manager, duty="annual_report:2026", file=(io.BytesIO(PDF), "2026.pdf")).status_code == 302
     page = manager.get("/disclosures/calendar").get_data(as_text=True)
     row = re.search(r'<tr data-duty="annual_report:2026" data-state="done_late".*?</tr>', page, re.S).group(0)
     assert "13" in row  # published 13 days late
+
+
+def test_an_item_answers_only_a_duty_the_books_owe_with_the_kind_that_answers_it(app, login):
+    manager = login("manager")
+    before = _rows(app)
+    for data, field, words in (
+            ({"duty": "annual_report:2026", "file": (io.BytesIO(PDF), "x.pdf")}, "duty",
+             "账簿中没有需要公开的事项 annual_report:2026"),  # 2026 has not ended on the tests' today: no duty yet
+            ({"duty": "annual_report:2025", "kind": "other", "file": (io.BytesIO(PDF), "x.pdf")}, "kind",
+             "该事项须以“annual_report”类公开内容回应"),
+            ({"duty": "related_party:99999", "kind": "related_party", "body": "假公告"}, "duty", "related_party:99999"),
+            ({"duty": "major:1", "kind": "other", "body": "假公告"}, "duty", "major:1"),
+            ({"kind": "other", "body": "x", "period": "0000"}, "period", "2026-Q3"),
+            ({"kind": "other", "file": (io.BytesIO(b"%PDF-1.4 not really"), "x.pdf")}, "file", "不是可以打开的 PDF 文件")):
+        response = _publish(manager, **data)
+        page = response.get_data(as_text=True)
+        assert response.status_code in (400, 422), (data, response.status_code)
+        assert f'aria-describedby="error-{field}"' in page and words in page, (data, page[-3000:])
+    assert _rows(app) == before
 
 
 def test_pages_are_public_or_manager_only(app, client, login):
