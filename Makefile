@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test deps test-deps venv bench clean translations extract
+.PHONY: run test deps test-deps venv bench bench-all clean translations extract
 
 run: deps venv translations
 	$(BIN)/fund-ledger init
@@ -60,7 +60,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
+# Every aim of PERFORMANCE.md, each next to its reference measured in the same run, `fund-ledger verify` after
+# each measure that writes; the table goes into docs/benchmarks.md (JSON in bench/out/aims.json). 20-30 min on
+# 2 cores at full size (estimated from its parts; not yet run whole); `make bench BENCH_SIZE=small` is a smoke
+# run of a few minutes. Needs PostgreSQL on 127.0.0.1:5432 (user postgres) and pgbench. `make bench-all`: the older diagnostics too (~40 min, bench/README.md).
+BENCH_SIZE ?= full
 bench: venv
+	$(BIN)/python bench/aims.py --size $(BENCH_SIZE)
+	$(BIN)/python bench/aims_table.py
+
+bench-all: venv
 	bench/run_all.sh
 
 clean:

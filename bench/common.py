@@ -126,3 +126,44 @@ def save(name: str, result: dict) -> None:
 def row(label: str, ours: float, ref: float, unit: str, aim: str = "") -> str:
     ratio = ours / ref if ref else float("nan")
     return f"| {label} | {ours:,.1f} {unit} | {ref:,.1f} {unit} | {ratio:.3f} | {aim} |"
+
+
+def loadavg() -> list[float]:
+    """The 1, 5 and 15-minute load averages."""
+    return [float(x) for x in open("/proc/loadavg").read().split()[:3]]
+
+
+def machine_details() -> dict:
+    """``machine()`` and what else a reader needs to weigh the figures: memory, versions, a dirty tree."""
+    import platform
+    import sqlite3
+
+    import sqlalchemy
+
+    git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout  # noqa: E731
+    mem = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    try:
+        pg = psql("SHOW server_version")
+        autovacuum = psql("SHOW autovacuum")
+    except (OSError, subprocess.CalledProcessError) as err:
+        pg, autovacuum = f"unreachable: {err}", "?"
+    return {**machine(), "memory_gib": round(mem / 2**20, 1), "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version, "postgresql": pg, "pg_autovacuum": autovacuum,
+            "sqlalchemy": sqlalchemy.__version__, "git_dirty": bool(git("status", "--porcelain").strip()),
+            "git_subject": git("log", "-1", "--format=%s").strip()[:100]}
+
+
+def verify_cli(url: str) -> dict:
+    """``fund-ledger verify --json`` on ``url``, run from this checkout; whether it passed, in how long."""
+    env = {**os.environ, "FUND_LEDGER_DATABASE_URL": url}
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", "from fund_ledger.cli import main; main()", "verify", "--json"],
+                         cwd=ROOT, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    try:
+        report = json.loads(out.stdout)
+    except ValueError:
+        report = {}
+    return {"ok": out.returncode == 0, "seconds": round(seconds, 2), "entries": report.get("entries"),
+            "first_bad_entry": report.get("first_bad_entry"),
+            "error": "" if out.returncode == 0 else (out.stderr or out.stdout)[-500:]}

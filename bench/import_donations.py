@@ -68,10 +68,13 @@ def prepare(db: str) -> str:
 
 
 def child(mode: str, url: str, path: str) -> dict:
-    """Run in a child process: ``import`` (the timed import) or ``parse`` (read and check only)."""
+    """Run in a child process: ``import`` (the timed import, all rows in one transaction), ``file`` (the timed
+    import as ``fund-ledger import donations`` runs it: ``import_file``, checked first, then in chunks) or
+    ``parse`` (read and check only)."""
     from common import ACTOR
     from fund_ledger.db.engine import create_db_engine, read_session, write_session
-    from fund_ledger.services.imports import import_donations, parse_rows, read_table
+    from fund_ledger.services.imports import (CHUNK_ROWS, SQLITE_PAUSE, import_donations,
+                                             import_file, parse_rows, read_table)
 
     engine = create_db_engine(url)
     data = Path(path).read_bytes()
@@ -86,6 +89,13 @@ def child(mode: str, url: str, path: str) -> dict:
         parsed, problems = parse_rows(header, rows, TODAY, {**{f.code: f for f in funds}, **{f.name: f for f in funds}})
         assert not problems, problems[:3]
         out = {"rows": len(parsed)}
+    elif mode == "file":
+        chunks = []
+        result = import_file(engine, ACTOR, data, Path(path).name, today=TODAY,
+                             progress=lambda done, rows: chunks.append(done))
+        out = {"rows": result.rows, "total_fen": result.total, "new_donors": result.new_donors,
+               "already_imported": result.already_imported, "chunks": len(chunks), "chunk_rows": CHUNK_ROWS,
+               "sqlite_pause_s": SQLITE_PAUSE if engine.dialect.name == "sqlite" else 0.0}
     else:
         with write_session(engine) as s, s.begin():
             result = import_donations(s, ACTOR, data, Path(path).name, today=TODAY)

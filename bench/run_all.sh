@@ -29,6 +29,5 @@ $PY bench/build_ledger.py --db pg --size 1000000
 $PY bench/verify.py --db pg
 $PY bench/trial_balance.py --db pg --no-hledger
 $PY bench/verify_prototype.py postgresql+psycopg://postgres@127.0.0.1:5432/fl_bench_ledger_100000
-# Gifts over HTTP need gunicorn, which only this benchmark uses: installed here, not in the project.
-$PY -m pip install --quiet gunicorn && $PY bench/http_gifts.py
+$PY bench/http_gifts.py   # gunicorn comes with the project's test extras
 echo "== done $(date -u)"
