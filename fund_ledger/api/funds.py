@@ -10,9 +10,9 @@ from ..db import repository as repo
 from ..ledger.balances import FundPosition
 from ..http.security import access, current_actor
 from ..services.donations import find_fund
-from ..services.funds import create_fund
+from ..services.funds import close_fund, create_fund
 from . import blp
-from ..schemas.donations import FundIn
+from ..schemas.donations import CloseFundIn, FundIn
 from ..schemas.fields import MoneyOut
 from .schemas import PageQuery, page_schema
 
@@ -28,6 +28,7 @@ class FundOut(Schema):
     purpose = fields.String()
     end_date = fields.Date(allow_none=True)
     closed = fields.Boolean()
+    closed_on = fields.Date(allow_none=True)
     balance = MoneyOut()
     reserved = MoneyOut()
     available = MoneyOut()
@@ -37,6 +38,7 @@ def fund_json(row: m.Fund, pos: FundPosition | None) -> dict:
     pos = pos or FundPosition(0, 0)
     return {"id": row.id, "code": row.code, "name": row.name, "name_en": row.name_en, "restricted": row.restricted,
             "purpose": row.purpose, "end_date": row.end_date, "closed": row.closed_on is not None,
+            "closed_on": row.closed_on,
             "balance": pos.balance, "reserved": pos.reserved, "available": pos.available}
 
 
@@ -74,4 +76,17 @@ def list_funds(args):
 def get_fund(fund_id: int):
     session = db_session()
     row = find_fund(session, fund_id)
+    return fund_json(row, repo.money_by_fund(session).get(row.code))
+
+
+@blp.route("/funds/<int:fund_id>/close", methods=["POST"])
+@blp.arguments(CloseFundIn)
+@blp.response(200, FundOut)
+@access("manager")
+def close_fund_api(body, fund_id: int):
+    """Close an empty fund (nothing held, owed or reserved; no grant request waiting) on ``closed_on``: nothing is
+    posted to it after. Final; the general fund never closes."""
+    session = db_session()
+    row = close_fund(session, current_actor(), fund_id, closed_on=body["closed_on"])
+    session.commit()
     return fund_json(row, repo.money_by_fund(session).get(row.code))

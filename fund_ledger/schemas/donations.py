@@ -68,6 +68,12 @@ class FundIn(Input):
     end_date = StrictDate(load_default=None, allow_none=True)
 
 
+class CloseFundIn(Input):
+    """The day a fund's work ended (nothing is posted to it after)."""
+
+    closed_on = StrictDate(required=True)
+
+
 class ImportRowIn(Input):
     """One row of a donations file (``services/imports.py``): every cell is text, as in a form; the fund is a
     code or a name, the donor a name (created when new); the donor's kind and the channel are words in two

@@ -6,12 +6,15 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
+from sqlalchemy import select
 
 from .. import clock
 from ..http.db import db_session
 from ..http.i18n import N_, NP_, clear_session_keeping_language, localized
 from ..http.security import PUBLIC, SIGNED_IN, access, client_address, current_actor, principal
+from ..db import models as m
 from ..db import repository as repo
+from ..ledger.accounts import GENERAL_FUND_CODE
 from ..ledger.entries import format_number
 from ..reports.journal import journal_page
 from ..reports.trial_balance import build_trial_balance
@@ -170,12 +173,46 @@ def _date_arg(name: str) -> date | None:
         abort(400, f"{name} must be a date written YYYY-MM-DD")
 
 
+def _funds_page(*, status: int = 200, closing=None, fund_id: int | None = None, form=None, error=None, errors=None,
+                unplaced=None):
+    db = db_session()
+    tb = build_trial_balance(db)
+    rows = {f.code: f for f in db.scalars(select(m.Fund))}
+    return render_template("web/funds.html", tb=tb, rows=rows, today=clock.local_today(), general=GENERAL_FUND_CODE,
+                           closing=closing, fund_id=fund_id, form=form or {}, error=error, errors=errors or {},
+                           unplaced=unplaced), status
+
+
 @bp.get("/funds")
 @access("manager", "auditor", "grantee")
 def funds():
-    tb = build_trial_balance(db_session())
-    purposes = {c: f.purpose for c, f in repo.load_funds(db_session()).items()}
-    return render_template("web/funds.html", tb=tb, purposes=purposes)
+    return _funds_page()
+
+
+@bp.post("/funds/<int:fund_id>/close")
+@access("manager")
+def close_fund(fund_id: int):
+    """Close an empty fund: the first submit checks and shows what closing means; the confirmation closes it."""
+    from ..schemas.donations import CloseFundIn
+    from ..services.funds import check_close, close_fund as close
+    from .donations import _refused_here, loaded
+    from .people import _notice
+
+    db = db_session()
+    form = request.form
+    try:
+        closed_on = loaded(CloseFundIn, form, "closing of the fund")["closed_on"]
+        if form.get("confirm") != "1":
+            fund, last = check_close(db, fund_id, closed_on)
+            return _funds_page(closing={"fund": fund, "closed_on": closed_on, "last": last}, fund_id=fund_id)
+        fund = close(db, current_actor(), fund_id, closed_on=closed_on)
+    except ServiceError as err:
+        db.rollback()
+        return _funds_page(status=err.status, fund_id=fund_id, form=form,
+                           **_refused_here(err, ("closed_on", "fund")))
+    db.commit()
+    _notice("Fund %(name)s closed on %(day)s", name=fund.name, day=closed_on.isoformat())
+    return redirect(url_for("web.funds"))
 
 
 from . import people  # noqa: E402,F401

@@ -88,3 +88,63 @@ def test_sub_accounts_take_postings_and_their_parent_no_longer_does(session):
         with pytest.raises((InvalidInput, Conflict)):
             add_sub_account(session, MANAGER, parent=parent, code=code, name="x")
     assert verify_ledger(session).ok
+
+
+# --- closing a fund (issue 13: a fund opened and closed within the year) -------------------------------------
+
+def _fund_with_grant(session, *, spend_all: bool):
+    """A restricted fund that received ¥6,000 on 2026-05-06 and paid ¥6,000 (or ¥5,000) to a grantee on 2026-07-01."""
+    from fund_ledger.services import disbursements as d
+    from fund_ledger.services.donations import Gift, create_donor, record_donation
+    from fund_ledger.services.funds import create_fund
+    from fund_ledger.services.organisations import create_organisation
+
+    create_fund(session, MANAGER, code="TONGMENG", name="童梦童行", restricted=True, purpose="暑期课堂")
+    donor = create_donor(session, MANAGER, name="路人甲", kind="person")
+    record_donation(session, MANAGER, Gift(donor.id, "TONGMENG", 6_000_00, date(2026, 5, 6), "bank"), today=TODAY)
+    org = create_organisation(session, MANAGER, name="筑仁成长公益服务中心", credit_code="52370303MJD123451B")
+    row = d.submit(session, MANAGER, organisation_id=org.id, fund="TONGMENG",
+                   amount=6_000_00 if spend_all else 5_000_00, purpose="暑期课堂", today=TODAY)
+    d.approve(session, Actor("manager2", "manager"), row.id)
+    d.pay(session, MANAGER, row.id, paid_on=date(2026, 7, 1), reference="P-1", today=TODAY)
+    return session.scalar(text("SELECT id FROM funds WHERE code = 'TONGMENG'")), org
+
+
+def test_an_empty_fund_closes_once_and_takes_nothing_after(session):
+    from fund_ledger.db import models as m
+    from fund_ledger.reports import statements as st
+    from fund_ledger.services.funds import close_fund
+
+    fund_id, _org = _fund_with_grant(session, spend_all=True)
+    with pytest.raises(InvalidInput) as info:  # before its last entry (the grant, 2026-07-01)
+        close_fund(session, MANAGER, fund_id, closed_on=date(2026, 6, 30))
+    assert "closed_on" in info.value.errors
+    with pytest.raises(InvalidInput):  # ahead of today
+        close_fund(session, MANAGER, fund_id, closed_on=date(2026, 11, 28))
+    close_fund(session, MANAGER, fund_id, closed_on=date(2026, 8, 31))
+    with pytest.raises(Conflict):
+        close_fund(session, MANAGER, fund_id, closed_on=date(2026, 9, 30))
+    with pytest.raises(RuleBroken) as info:  # the ledger's rules refuse a posting to it now
+        post_entry(session, MANAGER, gift_draft("TONGMENG", 100_00, date(2026, 9, 1)), today=TODAY)
+    assert "TONGMENG" in str(info.value.detail) or "童梦童行" in str(info.value.detail)
+    assert session.get(m.Fund, fund_id).closed_on == date(2026, 8, 31)
+    a = st.activities(session, date(2026, 1, 1), date(2026, 12, 31), fund_id)  # it stays in the year's reports
+    assert a.figures.income["donations"].total == 6_000_00
+    assert verify_ledger(session).ok
+
+
+def test_a_fund_that_holds_money_or_is_the_general_fund_does_not_close(session):
+    from fund_ledger.ledger.accounts import GENERAL_FUND_CODE
+    from fund_ledger.services.funds import close_fund
+
+    fund_id, _org = _fund_with_grant(session, spend_all=False)
+    with pytest.raises(RuleBroken) as info:
+        close_fund(session, MANAGER, fund_id, closed_on=date(2026, 8, 31))
+    assert info.value.code == "fund_not_empty" and "1002" in info.value.detail
+    general = session.scalar(text("SELECT id FROM funds WHERE code = :c"), {"c": GENERAL_FUND_CODE})
+    with pytest.raises(RuleBroken) as info:
+        close_fund(session, MANAGER, general, closed_on=date(2026, 8, 31))
+    assert info.value.code == "general_fund"
+    with pytest.raises(Forbidden):
+        close_fund(session, Actor("auditor", "auditor"), fund_id, closed_on=date(2026, 8, 31))
+    assert session.scalar(text("SELECT count(*) FROM funds WHERE closed_on IS NOT NULL")) == 0

@@ -169,6 +169,8 @@ EXPECTED: dict[str, set[str]] = {
     "web.add_related_party": {"manager"},
     "web.end_related_party": {"manager"},
     "web.set_major_transaction": {"manager"},
+    "web.close_fund": {"manager"},  # closing an empty fund (issue 13)
+    "api.close_fund_api": {"manager"},
     "api.list_related_parties": BOOKS,
     "api.post_related_party": {"manager"},
     "api.end_related_party": {"manager"},
