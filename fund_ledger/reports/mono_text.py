@@ -88,6 +88,7 @@ def load_mono_font(characters: Iterable[str]) -> MonoFont | None:
 
 
 def _cut(font: TTFont, characters: Iterable[str]) -> MonoFont | None:
+    """The face's glyphs and widths for ``characters`` it can write as is, and its CFF cut down to them."""
     names = {font["name"].getDebugName(i) for i in (1, 4, 16)}
     if FAMILY not in names or "CFF " not in font or "fvar" in font:
         return None
