@@ -7,7 +7,9 @@ RSS is the render's alone.
 Builds a fresh SQLite ledger of lines/2 gifts (Dr 1002 / Cr 4101, alternating the general fund and a
 restricted one, memos of realistic length) under bench/out/, then renders
 ``/api/v1/reports/general-journal?format=pdf`` the way the API does it (and the web page's background
-job: the same function), laid out in parts of ``fund_ledger.reports.pdf.PAGES_PER_PART`` pages.
+job: the same function), laid out in parts of ``fund_ledger.reports.pdf.PAGES_PER_PART`` pages, the posting
+lines written by ``fund_ledger.reports.mono_text``. ``--render URL`` renders an existing ledger in this process
+(to compare two checkouts on the same database file).
 Prints the load average beside each run: on a shared machine, CPU time is the fairer number.
 """
 from __future__ import annotations

@@ -17,7 +17,9 @@ Long documents whose pages the caller has already cut (the 序时账, the 明细
 :func:`render_pdf_in_parts`: the template is laid out a few dozen pages at a time, each part its own
 WeasyPrint document that knows its first page number and the total, and the parts are joined with pypdf.
 WeasyPrint keeps every laid-out page of a document in memory until it is written, so this bounds the
-memory by the part rather than by the whole journal.
+memory by the part rather than by the whole journal. WeasyPrint lays out only the frame of those pages:
+the lines themselves are written into the PDF by :class:`.mono_text.LineWriter` (a line of text costs
+WeasyPrint ~1 ms; writing it, a few microseconds).
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ import logging
 import mimetypes
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
@@ -45,6 +48,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from .. import clock
 from ..config import PROJECT_ROOT
 from ..ledger.money import fen_to_str, format_amount, to_chinese_capital
+from . import mono_text
 from .trial_balance import TrialBalance
 
 logger = logging.getLogger(__name__)
@@ -130,13 +134,15 @@ def render_html(template_name: str, /, *, generated_at: datetime | str | None = 
     )
 
 
-def render_pdf(template_name: str, /, *, generated_at: datetime | str | None = None, **context) -> bytes:
+def render_pdf(template_name: str, /, *, generated_at: datetime | str | None = None,
+               finisher: Callable | None = None, **context) -> bytes:
     """Render ``templates/<template_name>`` with ``context`` and lay it out as PDF.
 
     ``generated_at`` (default: now) is printed on the statement and written as the PDF's creation
     and modification date: pass a fixed value to get the same bytes for the same inputs. Every
     template also receives ``fund_name``, ``fund_name_en``, ``generated_at`` (text, UTC) and
-    ``generated_at_iso``.
+    ``generated_at_iso``. ``finisher(document, pdf)`` may add to the PDF before it is written (WeasyPrint's
+    hook; :class:`.mono_text.LineWriter` writes the lines of the long listings with it).
     """
     moment = _utc(generated_at)
     html = render_html(template_name, generated_at=moment, **context)
@@ -147,7 +153,7 @@ def render_pdf(template_name: str, /, *, generated_at: datetime | str | None = N
         # Set here rather than trusting each template's <meta>: the dates are what makes output reproducible.
         document.metadata.created = stamp
         document.metadata.modified = stamp
-        return document.write_pdf(pdf_identifier=True)  # /ID: an MD5 of the content, so reproducible too
+        return document.write_pdf(pdf_identifier=True, finisher=finisher)  # /ID: an MD5 of the content, so reproducible too
     except FatalURLFetchingError as exc:  # a BaseException in WeasyPrint: turn it into an ordinary error
         raise PdfResourceError(f"{exc} ({exc.__cause__})") from exc.__cause__
 
@@ -167,9 +173,20 @@ except (OSError, AttributeError):
     _LIBC = None
 
 PAGES_PER_PART = 60
-"""Most pages laid out at once by :func:`render_pdf_in_parts`: about 1 MB of WeasyPrint boxes a page of
-the journal, against ~0.4 s of fixed cost a part (subsetting its fonts, collecting its garbage, joining).
-A 152-page journal makes 3 parts of 51 pages: 248 MiB peak instead of 326 (docs/benchmarks.md)."""
+"""Most pages laid out at once by :func:`render_pdf_in_parts`. Whatever the part, WeasyPrint reads the whole
+Noto CJK collection for each of its three faces while it writes (~110 MB), on top of the interpreter
+(~85 MB) and ~0.2 MB a page of layout when :class:`.mono_text.LineWriter` writes the lines (~1 MB when
+WeasyPrint lays them out); a part costs ~0.25 s (its fonts read and subset again, the join). Parts of 60
+keep a 10,000-line journal (3 parts of 51) under 250 MB and longer ones no bigger (docs/benchmarks.md)."""
+
+
+@dataclass(frozen=True)
+class TextPage:
+    """One printed page of fixed-width lines; ``block`` is the ``id`` of the empty block the template leaves
+    for :class:`.mono_text.LineWriter` to write them in, or None when WeasyPrint lays them out itself."""
+
+    lines: Sequence[str]
+    block: str | None
 
 
 def join_pdfs(parts: Sequence[bytes]) -> bytes:
@@ -194,21 +211,26 @@ def join_pdfs(parts: Sequence[bytes]) -> bytes:
     return out.getvalue()
 
 
-def render_pdf_in_parts(template_name: str, /, pages: Sequence, *, generated_at: datetime | str | None = None,
-                        pages_per_part: int | None = None,
+def render_pdf_in_parts(template_name: str, /, pages: Sequence[Sequence[str]], *,
+                        generated_at: datetime | str | None = None, pages_per_part: int | None = None,
                         progress: Callable[[int, int], None] | None = None, **context) -> bytes:
-    """A document of ``pages`` (cut by the caller: each item is exactly one printed page) as one PDF.
+    """A document of ``pages`` of fixed-width lines (cut by the caller: each is exactly one printed page).
 
     ``templates/<template_name>`` is rendered once per part of at most ``pages_per_part`` (default
-    :data:`PAGES_PER_PART`) pages, with
-    ``context`` and ``pages`` (this part's), ``first_page`` (its number, from 1), ``total_pages``,
-    ``first`` and ``last`` (whether it opens or closes the document); it prints the title block only
-    in the first part, the end note only in the last, and numbers its pages from ``first_page`` of
-    ``total_pages``. ``progress(pages_done, total_pages)`` is called before the first part and after
-    each. The bytes depend only on the inputs, ``generated_at`` and the part size, not on who calls or
-    how fast.
+    :data:`PAGES_PER_PART`) pages, with ``context`` and ``pages`` (this part's, as :class:`TextPage`), ``first_page`` (its
+    number, from 1), ``total_pages``, ``first`` and ``last`` (whether it opens or closes the document),
+    ``font_size`` and ``line_height`` (points, of the lines); it prints the title block only in the first
+    part, the end note only in the last, and numbers its pages from ``first_page`` of ``total_pages``
+    (``reports/_text_pages.html``). ``progress(pages_done, total_pages)`` is called before the first part
+    and after each. The bytes depend only on the inputs, ``generated_at`` and the part size, not on who
+    calls or how fast.
     """
     moment = _utc(generated_at)
+    font = mono_text.load_mono_font({ch for page in pages for line in page for ch in line}) if pages else None
+    written = [font is not None and bool(page) and font.can_write(page) for page in pages]
+    text_pages = [TextPage(lines, f"lines-{n}" if w else None) for n, (lines, w) in enumerate(zip(pages, written), 1)]
+    writer = mono_text.LineWriter(font) if any(written) else None  # one font subset: the parts embed the same
+    _release_memory()  # what fontTools read of the font collection (~60 MB), before WeasyPrint reads it too
     total = len(pages)
     count = max(1, -(-total // (pages_per_part or PAGES_PER_PART)))
     size = max(1, -(-total // count))  # parts of equal size: 152 pages at 60 make 3 of 51, not 60+60+32
@@ -216,9 +238,13 @@ def render_pdf_in_parts(template_name: str, /, pages: Sequence, *, generated_at:
     if progress is not None:
         progress(0, total)
     for start in range(0, max(total, 1), size):
-        parts.append(render_pdf(template_name, generated_at=moment, pages=pages[start:start + size],
-                                first_page=start + 1, total_pages=total, first=start == 0,
-                                last=start + size >= total, **context))
+        part = text_pages[start:start + size]
+        if writer is not None:
+            writer.blocks = {page.block: page.lines for page in part if page.block}
+        parts.append(render_pdf(template_name, generated_at=moment, pages=part, first_page=start + 1,
+                                total_pages=total, first=start == 0, last=start + size >= total,
+                                font_size=mono_text.FONT_SIZE, line_height=mono_text.LINE_HEIGHT,
+                                finisher=writer, **context))
         if count > 1:
             _release_memory()
         if progress is not None:

@@ -9,7 +9,8 @@ so a reader can parse the numbers back exactly.
 The general journal's and the account ledger's PDFs are built for length: each posting is one line of
 fixed-width text in the Noto Sans Mono CJK font, paginated here (a fixed number of lines per page, the
 column header repeated on each page), because WeasyPrint lays out a table cell at about ten times the
-cost of a line; the pages are then laid out a part at a time (:func:`.pdf.render_pdf_in_parts`), so
+cost of a line; the pages are then laid out a part at a time (:func:`.pdf.render_pdf_in_parts`: WeasyPrint
+lays out each page's frame and :mod:`.mono_text` writes the lines into it), so
 memory is bounded by the part, and ``progress(pages_done, total_pages)`` can follow a long one. The
 lines and pages of text are made in :mod:`.text_pages`.
 """

@@ -2,7 +2,8 @@
 
 Each posting is one line in the Noto Sans Mono CJK font (WeasyPrint lays out a table cell at about ten times
 the cost of a line of text); a page holds a fixed number of lines, so the page count is known in advance and
-the pages can be laid out a part at a time (:func:`.pdf.render_pdf_in_parts`).
+the pages can be laid out a part at a time (:func:`.pdf.render_pdf_in_parts`), the lines written into them
+by :mod:`.mono_text`.
 """
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import subprocess
 from datetime import date, timedelta
@@ -402,6 +403,48 @@ def test_the_account_ledger_pdf_is_paged_like_the_journal(session, manager, tmp_
     last = _text(path, "-f", str(expected), "-l", str(expected))
     assert f"{ledger.closing // 100:,}.{ledger.closing % 100:02d}" in last
     assert render.render_account_ledger_pdf(ledger, generated_by="auditor", generated_at=AT) == path.read_bytes()
+
+
+def _words(path) -> list[tuple]:
+    """Every word poppler finds, with its box to a tenth of a point: where the text is drawn, and how wide."""
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return [(w, *(round(float(v), 1) for v in box)) for *box, w in
+            re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)]
+
+
+def test_the_journal_lines_are_written_into_the_pdf_where_weasyprint_would_lay_them_out(
+        session, manager, tmp_path, poppler, monkeypatch):
+    """The posting lines are written straight into the PDF (reports/mono_text.py), not laid out by WeasyPrint
+    line by line: the same journal gives the same bytes twice; the Chinese memos are text one can search;
+    every page says 第 X 页 / 共 N 页; and every word sits exactly where WeasyPrint puts it when it lays the
+    lines out itself, as it still does for a page with a character the monospaced face cannot write as is
+    (an ASCII quote, which HarfBuzz changes for zh-CN)."""
+    from fund_ledger.reports import mono_text
+
+    b = Books(session, manager)
+    for i in range(40):
+        memo = f"第{i}号捐赠“爱力量”困境儿童" if i != 39 else '拨付"筑仁成长"项目'  # the last entry
+        post_entry(session, manager, EntryDraft(date(2026, 10, 1) + timedelta(days=i), EntryCode.MANUAL, memo, (
+            Posting("1002", GEN, debit=Y(f"{100 + i}")), Posting("4101", GEN, credit=Y(f"{100 + i}")))), today=TODAY)
+    gj = st.general_journal(session, date(2026, 1, 1), TODAY)
+    pages = text_pages.journal_pages(text_pages.journal_text_lines(gj))
+    n = len(pages)
+    assert n == 2 and '"' in "".join(pages[1]) and '"' not in "".join(pages[0])
+    path = tmp_path / "journal.pdf"
+    path.write_bytes(render.render_general_journal_pdf(gj, generated_by="manager", generated_at=AT))
+    assert render.render_general_journal_pdf(gj, generated_by="manager", generated_at=AT) == path.read_bytes()
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "+NotoSansMonoCJKsc-Regular" in fonts  # the written lines' font, embedded (a subset)
+    first, last = _text(path, "-f", "1", "-l", "1"), _text(path, "-f", str(n), "-l", str(n))
+    assert "第0号捐赠“爱力量”困境儿童" in first and f"第1页/共{n}页" in first
+    assert '拨付"筑仁成长"项目' in last and f"第{n}页/共{n}页" in last and "合计Total" in last
+
+    laid_out = tmp_path / "laid_out.pdf"  # as before: WeasyPrint lays out every line
+    monkeypatch.setattr(mono_text, "load_mono_font", lambda characters: None)
+    laid_out.write_bytes(render.render_general_journal_pdf(gj, generated_by="manager", generated_at=AT))
+    assert "+NotoSansMonoCJKsc-Regular" not in subprocess.run(["pdffonts", str(laid_out)], capture_output=True,
+                                                                text=True, check=True).stdout
+    assert _words(path) == _words(laid_out) and len(_words(path)) > 500
 
 
 def test_fit_keeps_columns_aligned():
