@@ -21,6 +21,8 @@ import importlib.util
 import subprocess
 import time
 
+from sqlalchemy import text
+
 from common import ROOT, TODAY, drop_pg, fresh_pg, make_ledger, median, post_range, psql, save
 from fund_ledger.db import repository as repo
 from fund_ledger.db.engine import read_session
@@ -47,7 +49,7 @@ def _per_row(engine) -> None:
     if M0016 is not None:
         with engine.begin() as conn:
             for statement in M0016.POSTGRESQL_DOWNGRADE:
-                conn.exec_driver_sql(statement)
+                conn.execute(text(statement))
     repo.insert_entries = lambda session, entries: repo.insert_each(session.connection(), entries)
 
 
