@@ -55,8 +55,9 @@ _SEAL = """CREATE FUNCTION fund_ledger_seal_postings() RETURNS trigger LANGUAGE 
       RETURN NULL;
     END $$"""
 
-# One statement: the new entries' postings read once (by primary key, within the statement's id range), every
-# check, both upserts and the running overdraft check. Its sub-statements share one snapshot, so ``held`` is
+# One statement: the new entries' postings read once (by primary key, within the statement's id range, $1..$2),
+# every check, both upserts and the running overdraft check. The predecessors are looked up in that range too:
+# joined on id alone, PostgreSQL hashed a sequential scan of the whole journal for 500 new entries. Its sub-statements share one snapshot, so ``held`` is
 # each fund's money before this statement, whatever the upserts beside it write.
 _PROBLEM = f"""
 WITH lines AS MATERIALIZED (
@@ -83,7 +84,7 @@ held AS (
   FROM account_balances b JOIN accounts a ON a.code = b.account_code AND a.monetary
   WHERE b.fund_code IN (SELECT fund_code FROM moves WHERE net < 0) GROUP BY b.fund_code),
 problems AS (
-  SELECT n.id, 1 AS kind FROM new_entries n LEFT JOIN entries e ON e.id = n.id - 1
+  SELECT n.id, 1 AS kind FROM new_entries n LEFT JOIN entries e ON e.id = n.id - 1 AND e.id BETWEEN $1 - 1 AND $2
   WHERE n.prev_hash IS DISTINCT FROM (CASE WHEN n.id = 1 THEN '{GENESIS}' ELSE e.hash END)
   UNION ALL
   SELECT n.id, 2 FROM new_entries n
