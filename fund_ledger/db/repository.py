@@ -192,9 +192,46 @@ _INSERT_POSTING = insert(m.Posting)
 _INSERT_ENTRY = insert(m.Entry)
 
 
+# PostgreSQL checks and books a whole INSERT statement at once (migration 0016): the rows go in as arrays,
+# one statement per table for each chunk of entries, instead of psycopg's one single-row INSERT per row.
+_POSTINGS_FROM_ARRAYS = text(
+    "INSERT INTO postings (entry_id, line_no, account_code, fund_code, debit, credit)"
+    " SELECT * FROM unnest(CAST(:entry_id AS bigint[]), CAST(:line_no AS smallint[]), CAST(:account_code AS text[]),"
+    " CAST(:fund_code AS text[]), CAST(:debit AS bigint[]), CAST(:credit AS bigint[]))")
+_ENTRIES_FROM_ARRAYS = text(
+    "INSERT INTO entries (id, year, year_seq, accounting_date, recorded_at, code, memo, actor, source, reverses_id,"
+    " prev_hash, hash, hash_version)"
+    " SELECT * FROM unnest(CAST(:id AS bigint[]), CAST(:year AS smallint[]), CAST(:year_seq AS integer[]),"
+    " CAST(:accounting_date AS date[]), CAST(:recorded_at AS text[]), CAST(:code AS text[]), CAST(:memo AS text[]),"
+    " CAST(:actor AS text[]), CAST(:source AS text[]), CAST(:reverses_id AS bigint[]), CAST(:prev_hash AS text[]),"
+    " CAST(:hash AS text[]), CAST(:hash_version AS smallint[]))")
+ENTRIES_PER_STATEMENT = 1000
+
+
 def insert_entries(session: Session, entries: list[Entry]) -> None:
-    """Postings first, then entries: each entry's insert checks and seals its postings (see the migration)."""
+    """Postings first, then entries: the entries' insert checks and seals their postings (see the migrations)."""
     conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        insert_each(conn, entries)
+        return
+    for lo in range(0, len(entries), ENTRIES_PER_STATEMENT):
+        chunk = entries[lo:lo + ENTRIES_PER_STATEMENT]
+        lines = [(e.seq, i, p) for e in chunk for i, p in enumerate(e.postings, start=1)]
+        conn.execute(_POSTINGS_FROM_ARRAYS, {
+            "entry_id": [seq for seq, _, _ in lines], "line_no": [i for _, i, _ in lines],
+            "account_code": [p.account for _, _, p in lines], "fund_code": [p.fund for _, _, p in lines],
+            "debit": [p.debit for _, _, p in lines], "credit": [p.credit for _, _, p in lines]})
+        conn.execute(_ENTRIES_FROM_ARRAYS, {
+            "id": [e.seq for e in chunk], "year": [e.year for e in chunk], "year_seq": [e.year_seq for e in chunk],
+            "accounting_date": [e.accounting_date for e in chunk], "recorded_at": [e.recorded_at for e in chunk],
+            "code": [e.code.value for e in chunk], "memo": [e.memo for e in chunk], "actor": [e.actor for e in chunk],
+            "source": [e.source for e in chunk], "reverses_id": [e.reverses for e in chunk],
+            "prev_hash": [e.prev_hash for e in chunk], "hash": [e.hash for e in chunk],
+            "hash_version": [e.hash_version for e in chunk]})
+
+
+def insert_each(conn, entries: list[Entry]) -> None:
+    """The rows through the driver's executemany (psycopg sends one single-row INSERT per row)."""
     conn.execute(_INSERT_POSTING, [
         {"entry_id": e.seq, "line_no": i, "account_code": p.account, "fund_code": p.fund,
          "debit": p.debit, "credit": p.credit}

@@ -25,10 +25,12 @@ def upgrade(engine: Engine) -> None:
     analyze(engine)
 
 
-def analyze(engine: Engine) -> None:
-    """Refresh the planner's statistics (after set-up and bulk imports; autovacuum keeps them later)."""
+def analyze(engine: Engine, tables: tuple[str, ...] = ()) -> None:
+    """Refresh the planner's statistics, of ``tables`` or of every table (after set-up and bulk imports:
+    autovacuum, where it runs, keeps them later)."""
     with engine.connect() as conn:
-        conn.exec_driver_sql("ANALYZE")
+        for statement in [f"ANALYZE {t}" for t in tables] or ["ANALYZE"]:  # SQLite's ANALYZE takes one name
+            conn.exec_driver_sql(statement)
         conn.commit()
 
 

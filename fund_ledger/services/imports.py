@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..db import models as m
 from ..db.engine import lock_ledger
 from ..db.repository import current_chart, utc_now_text
+from ..db.schema import analyze
 from marshmallow import ValidationError
 
 from ..schemas.base import load_form
@@ -428,6 +429,13 @@ CHUNK_ROWS = 500
 time, so other writers (a gift at the desk, a payment) get in between chunks, however long the file."""
 
 
+ANALYZE_AFTER_ROWS = 5_000
+"""An import of this many gifts or more refreshes the statistics of the tables it grew, as ``fund-ledger init``
+does for all of them: PostgreSQL here runs without autovacuum, and a planner that still believes the journal
+empty (the statistics ``init`` took) may choose plans that read it whole (docs/benchmarks.md)."""
+IMPORTED_TABLES = ("entries", "postings", "donations", "donors", "daily_totals", "account_balances")
+
+
 SQLITE_PAUSE = 0.1
 """Seconds an import rests between chunks on SQLite. A writer waiting there polls (SQLite's busy handler sleeps
 up to 100 ms between tries) rather than queueing, so without a pause the import, retaking the lock at once,
@@ -523,6 +531,8 @@ def import_file(engine, actor: Actor, data: bytes, filename: str, *, today: date
             progress(min(start + chunk_rows, len(prepared.rows)), len(prepared.rows))
         if engine.dialect.name == "sqlite":
             time.sleep(SQLITE_PAUSE)
+    if len(prepared.rows) >= ANALYZE_AFTER_ROWS:
+        analyze(engine, IMPORTED_TABLES)
     return ImportResult(batch_id, len(prepared.rows), sum(r.amount for r in prepared.rows), new_donors,
                         encoding=prepared.encoding)
 

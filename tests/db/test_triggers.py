@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from fund_ledger.db import repository as repo
 from fund_ledger.ledger.chain import entry_hash
 from fund_ledger.ledger.entries import Entry, EntryCode, Posting
+from fund_ledger.services.verify import verify_ledger
 from tests.db.tamper import disable_guards
 from tests.factories import gift_draft, make_fund, post
 
@@ -35,6 +36,13 @@ def _refused(session, sql_or_fn, match: str):
             else:
                 session.execute(text(sql_or_fn))
     assert match in str(info.value.orig)
+    return str(info.value.orig)
+
+
+def _names_entry_on_postgresql(session, message: str, seq: int) -> None:
+    """PostgreSQL's messages name the first entry refused (SQLite's triggers cannot format one)."""
+    if session.connection().dialect.name == "postgresql":
+        assert f"entry {seq} " in message, message
 
 
 @pytest.fixture
@@ -105,6 +113,86 @@ def test_entry_in_closed_period_is_refused(session, posted):
     e = _raw_entry(session, [Posting("1002", "GENERAL", debit=100), Posting("4101", "GENERAL", credit=100)])
     _refused(session, lambda: repo.insert_entries(session, [e]), "closed")
     _refused(session, "DELETE FROM periods", "append-only")
+
+
+# --- several entries in one statement (PostgreSQL checks a whole INSERT at once: migration 0016) ----------
+
+def _raw_batch(session, lines_per_entry, *, broken_at=None, day=date(2026, 10, 5)) -> list[Entry]:
+    """Entries chained one after the other from the head; ``broken_at``: that one names a wrong predecessor."""
+    head_seq, head_hash = repo.chain_head(session)
+    batch = []
+    for k, lines in enumerate(lines_per_entry):
+        prev = "f" * 64 if k == broken_at else head_hash
+        e = _raw_entry(session, lines, seq=head_seq + 1 + k, prev=prev, day=day)
+        batch.append(e)
+        head_hash = e.hash
+    return batch
+
+
+def _gift(fund, fen):
+    return [Posting("1002", fund, debit=fen), Posting("4101", fund, credit=fen)]
+
+
+def _spend(fund, fen):
+    return [Posting("5101", fund, debit=fen), Posting("1002", fund, credit=fen)]
+
+
+def _entry_count(session) -> int:
+    return session.execute(text("SELECT count(*) FROM entries")).scalar_one()
+
+
+def test_a_broken_link_in_the_middle_of_a_batch_is_refused(session, posted):
+    before = _entry_count(session)
+    batch = _raw_batch(session, [_gift("GENERAL", 100)] * 3, broken_at=1)
+    message = _refused(session, lambda: repo.insert_entries(session, batch), "does not continue the hash chain")
+    _names_entry_on_postgresql(session, message, batch[1].seq)
+    assert _entry_count(session) == before
+
+
+def test_an_entry_without_postings_in_the_middle_of_a_batch_is_refused(session, posted):
+    batch = _raw_batch(session, [_gift("GENERAL", 100), [], _gift("GENERAL", 100)])
+    _refused(session, lambda: repo.insert_entries(session, batch), "at least two postings")
+
+
+def test_an_unbalanced_entry_among_balanced_ones_is_refused(session, posted):
+    batch = _raw_batch(session, [_gift("GENERAL", 100), _gift("GENERAL", 100),
+                                 [Posting("1002", "GENERAL", debit=100), Posting("4101", "GENERAL", credit=99)]])
+    message = _refused(session, lambda: repo.insert_entries(session, batch), "does not balance")
+    _names_entry_on_postgresql(session, message, batch[2].seq)
+
+
+def test_a_batch_that_overdraws_midway_is_refused_even_if_it_ends_in_credit(session, posted):
+    """Each entry is checked against the money its fund holds after it, in order, as when entries went in one by
+    one: 5,000.00 held, spend 3,000.00 (2,000.00 left), spend 3,000.00 (short by 1,000.00), then a gift of 10,000.00
+    that would leave 9,000.00 at the end of the statement. The second entry is refused."""
+    batch = _raw_batch(session, [_spend("AILILIANG", 3_000_00), _spend("AILILIANG", 3_000_00),
+                                 _gift("AILILIANG", 10_000_00)])
+    _refused(session, lambda: repo.insert_entries(session, batch), "spend more than it holds")
+
+
+def test_a_batch_may_spend_what_an_earlier_entry_of_it_brought(session, posted):
+    batch = _raw_batch(session, [_gift("AILILIANG", 10_000_00), _spend("AILILIANG", 15_000_00), _gift("GENERAL", 7_00)],
+                       day=date(2026, 10, 6))
+    repo.insert_entries(session, batch)
+    balances = dict(session.execute(text("SELECT account_code, debits_posted - credits_posted FROM account_balances "
+                                         "WHERE fund_code = 'AILILIANG'")).all())
+    assert balances == {"1002": 0, "4101": -15_000_00, "5101": 15_000_00}
+    days = session.execute(text("SELECT day, account_code, fund_code, debits, credits FROM daily_totals "
+                                "ORDER BY day, account_code, fund_code")).all()
+    assert [tuple(r[1:]) for r in days if str(r[0]) == "2026-10-06"] == [
+        ("1002", "AILILIANG", 10_000_00, 15_000_00), ("1002", "GENERAL", 7_00, 0),
+        ("4101", "AILILIANG", 0, 10_000_00), ("4101", "GENERAL", 0, 7_00), ("5101", "AILILIANG", 15_000_00, 0)]
+    assert verify_ledger(session).ok
+
+
+def test_postings_for_a_posted_entry_inside_a_multi_row_insert_are_refused(session, posted):
+    """One statement adds lines for a future entry and one for the posted entry: the whole statement is refused."""
+    head_seq, _ = repo.chain_head(session)
+    message = _refused(session, "INSERT INTO postings (entry_id, line_no, account_code, fund_code, debit, credit) VALUES "
+                                f"({head_seq + 1}, 1, '1002', 'GENERAL', 5, 0), ({head_seq + 1}, 2, '4101', 'GENERAL', 0, 5), "
+                                f"({posted.seq}, 3, '1002', 'AILILIANG', 1, 0)", "is already posted")
+    _names_entry_on_postgresql(session, message, posted.seq)
+    assert session.execute(text("SELECT count(*) FROM postings WHERE entry_id > :s"), {"s": head_seq}).scalar_one() == 0
 
 
 @pytest.mark.parametrize("sql, match", [

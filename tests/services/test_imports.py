@@ -859,3 +859,26 @@ def test_a_month_closed_while_the_file_is_checked_refuses_it_before_anything_is_
         after = counts(s)
         assert {k: after[k] - before[k] for k in after} == {**{k: 0 for k in after}, "audit_log": 1}  # the close
         assert imports.unfinished_imports(s) == []
+
+
+def test_a_large_import_refreshes_the_planners_statistics(engine, monkeypatch):
+    """PostgreSQL here runs without autovacuum: after an import of ANALYZE_AFTER_ROWS gifts or more the planner
+    knows the journal's new size (``fund-ledger init`` took the statistics of an empty one); a smaller import
+    leaves them alone."""
+    from fund_ledger.services import imports
+
+    def planner_rows(table: str) -> int:
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                return int(conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = :t"), {"t": table}).scalar_one())
+            stat = conn.execute(text("SELECT stat FROM sqlite_stat1 WHERE tbl = :t LIMIT 1"), {"t": table}).scalar()
+            return int(stat.split()[0]) if stat else 0  # the first figure: the table's rows
+
+    with write_session(engine) as s, s.begin():
+        make_fund(s)
+        make_fund(s, code="TONGMENG", name="童梦童行", purpose="暑期课堂")
+    monkeypatch.setattr(imports, "ANALYZE_AFTER_ROWS", 40)
+    imports.import_file(engine, MANAGER, csv_bytes(_import_rows(39)), "small.csv", today=TODAY, chunk_rows=20)
+    assert planner_rows("entries") == 0
+    imports.import_file(engine, MANAGER, csv_bytes(_import_rows(40)[::-1]), "large.csv", today=TODAY, chunk_rows=20)
+    assert planner_rows("entries") == planner_rows("donations") == 79
