@@ -112,6 +112,8 @@ CATALOGUE: dict[str, str] = {
                                   "remove what is further right"),
     "period.format": N_("a month (YYYY-MM) or a year (YYYY) from 2000 on"),
     "related.dates": N_("the relation cannot end before it began"),
+    "date.range": N_("a date from %(min)s to %(max)s"),
+    "period.order": N_("the period starts (%(start)s) after it ends (%(end)s)"),
     "fund.close_before_last": N_("on or after the fund's last entry, %(date)s"),
     "fund.not_empty": N_("the fund still holds or owes something: %(accounts)s"),
     "fund.requests_waiting": N_("%(count)s grant request(s) waiting: decide them first"),

@@ -209,7 +209,7 @@ def close_fund(fund_id: int):
     except ServiceError as err:
         db.rollback()
         return _funds_page(status=err.status, fund_id=fund_id, form=form,
-                           **_refused_here(err, ("closed_on", "fund")))
+                           **_refused_here(err, ("closed_on",)))  # "the fund holds…": at the top
     db.commit()
     _notice("Fund %(name)s closed on %(day)s", name=fund.name, day=closed_on.isoformat())
     return redirect(url_for("web.funds"))

@@ -88,8 +88,14 @@ def reports():
 def report(name: str):
     kind = _kind(name)
     today = local_today()
-    data = build(db_session(), name, _query(), today=today, fmt="html")
     funds, accounts = _choices()
+    try:
+        data = build(db_session(), name, _query(), today=today, fmt="html")
+    except InvalidInput as err:  # a period the report does not take: the form again, the words beside it
+        from .donations import _refused_here
+
+        return render_template("web/reports/report.html", kind=kind, report=None, args=_args(), funds=funds,
+                               accounts=accounts, today=today, **_refused_here(err, FIELDS)), err.status
     extra = notes_context(data) if name == "notes" else {}
     return render_template("web/reports/report.html", kind=kind, report=data, args=_args(), funds=funds,
                            accounts=accounts, today=today, render=render, format_percent=format_percent, **extra)

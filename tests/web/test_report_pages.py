@@ -113,3 +113,18 @@ def test_a_long_pdf_is_prepared_in_the_background_for_who_asked_alone(app, login
 def test_a_short_pdf_still_comes_at_once(login):
     r = login("auditor").get("/reports/account-ledger.pdf?account=1002&from=2026-09-01&to=2026-11-27")
     assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("path, field, words", [
+    ("/reports/notes?from=2025-01-01&to=2026-12-31", "to", "附注按完整的公历年度编制"),
+    ("/reports/general-journal?from=2026-12-01&to=2026-01-01", "from", "期间的开始日期（2026-12-01）晚于结束日期（2026-01-01）"),
+    ("/reports/financial-position?as_of=1899-12-31", "as_of", "日期须在 1900-01-01 至 9999-12-30 之间"),
+])
+def test_a_period_a_report_does_not_take_gives_the_form_again_with_the_reason(login, path, field, words):
+    """Not a dead-end error page: the report's own form, the dates as typed, and the reason beside the field
+    named, in the page's language."""
+    page = login("manager").get(path)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 400 and 'class="as-of"' in text  # the form is there to correct it
+    reason = re.search(rf'<li data-field="{field}">(.*?)</li>', text, re.S)
+    assert reason and words in reason.group(1), text[-2500:]

@@ -13,6 +13,7 @@ from ...db import repository as repo
 from ...ledger.accounts import Account
 from ...ledger.entries import EntryCode
 from ...ledger.statements import Totals
+from ...schemas.messages import Message
 from ...services.errors import InvalidInput, NotFound, RuleBroken
 
 EARLIEST = date(1900, 1, 1)
@@ -74,9 +75,9 @@ def check_period(start: date, end: date) -> None:
     errors = {}
     for name, value in (("from", start), ("to", end)):
         if not EARLIEST <= value <= LATEST:
-            errors[name] = [f"a date from {EARLIEST.isoformat()} to {LATEST.isoformat()}"]
+            errors[name] = [Message("date.range", min=EARLIEST.isoformat(), max=LATEST.isoformat())]
     if not errors and start > end:
-        errors["from"] = [f"the period starts ({start.isoformat()}) after it ends ({end.isoformat()})"]
+        errors["from"] = [Message("period.order", start=start.isoformat(), end=end.isoformat())]
     if errors:
         raise InvalidInput("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
 
@@ -84,7 +85,7 @@ def check_period(start: date, end: date) -> None:
 def check_as_of(as_of: date) -> None:
     if not EARLIEST <= as_of <= LATEST:
         raise InvalidInput(f"as_of: a date from {EARLIEST.isoformat()} to {LATEST.isoformat()}",
-                           {"as_of": [f"a date from {EARLIEST.isoformat()} to {LATEST.isoformat()}"]})
+                           {"as_of": [Message("date.range", min=EARLIEST.isoformat(), max=LATEST.isoformat())]})
 
 
 def _restricted_funds(session: Session) -> frozenset[str]:
