@@ -22,10 +22,10 @@ from ..db import models as m
 from ..db import repository as repo
 from ..ledger.money import format_yuan, to_chinese_capital
 from ..services.donations import CHANNEL_NAMES, KINDS, receipt_number
+from ..services.tracing import ANONYMOUS_NAME, public_name
 from .pdf import render_pdf
 from .qr import qr_svg
 
-ANONYMOUS_NAME = "爱心人士"
 CHANNEL_NAMES_EN = {"bank": "Bank transfer", "cash": "Cash", "wechat": "WeChat Pay", "alipay": "Alipay",
                     "other": "Other"}
 VERIFY_PATH = "/verify"
@@ -35,13 +35,6 @@ def grouped_code(code: str) -> str:
     """A verification code in groups of five, as printed and read aloud: ``ABCDE-FGHIJ``."""
     code = code or ""
     return "-".join(code[i:i + 5] for i in range(0, len(code), 5))
-
-
-def public_name(donor: m.Donor, donation: m.Donation) -> str:
-    """The donor as the acknowledgement names them: their display name (or 爱心人士) when the gift is anonymous."""
-    if donation.anonymous:
-        return (donor.display_name or "").strip() or ANONYMOUS_NAME
-    return donor.name
 
 
 def masked_name(donor: m.Donor, donation: m.Donation) -> str:

@@ -29,6 +29,7 @@ from .actor import Actor
 from .audit_reports import MAX_UPLOAD, TooLarge
 from ..schemas.messages import Message
 from .errors import Forbidden, InvalidInput, NotFound, RuleBroken
+from .tracing import shown_name
 
 HORIZON_DAYS = 92
 """The calendar page shows duties due within this many days, and every earlier one."""
@@ -71,7 +72,7 @@ def check_duty(session: Session, duty: str, kind: str, today: date) -> None:
         owed = cal.Duty(duty, "annual_report" if prefix == "annual_report" else "audit_report", today) \
             if year.isdigit() and 2000 <= int(year) < today.year else None
     else:
-        owed = next((d for d in cal.duties(*_books(session, today)) if d.key == duty), None)
+        owed = _owed(session, duty, today)
     if owed is None:
         raise RuleBroken(f"the books owe no duty {duty}", {"duty": [Message("disclosure.no_duty", duty=duty)]},
                          code="no_such_duty")
@@ -211,6 +212,11 @@ def _books(session: Session, today: date) -> tuple:
     return years, programmes, _related(session), _majors(session)
 
 
+def _owed(session: Session, key: str, today: date) -> cal.Duty | None:
+    """The duty the books owe under ``key`` today, if any."""
+    return next((d for d in cal.duties(*_books(session, today)) if d.key == key), None)
+
+
 def _published(session: Session) -> tuple[cal.Published, ...]:
     items = [cal.Published(f"item:{i}", kind, duty, period, published_on(at)) for i, kind, duty, period, at in
              session.execute(select(m.PublishedItem.id, m.PublishedItem.kind, m.PublishedItem.duty,
@@ -232,7 +238,7 @@ def _public_name(session: Session, donation_id: int, name: str) -> str:
     by the name they chose to be shown under (爱心人士 by default), never by their own."""
     row = session.execute(select(m.Donation.anonymous, m.Donor.display_name).join(m.Donor, m.Donor.id == m.Donation.donor_id)
                           .where(m.Donation.id == donation_id)).first()
-    return (row.display_name or "爱心人士") if row is not None and row.anonymous else name
+    return shown_name(name, row.display_name, row.anonymous) if row is not None else name
 
 
 def draft_notice(session: Session, duty_key: str, today: date) -> dict | None:
@@ -242,7 +248,7 @@ def draft_notice(session: Session, duty_key: str, today: date) -> dict | None:
     published after its due date says so, with the days, instead of claiming the 30 days were kept."""
     from .disbursements import request_number
 
-    duty = next((d for d in cal.duties(*_books(session, today)) if d.key == duty_key), None)
+    duty = _owed(session, duty_key, today)
     if duty is None or duty.kind not in ("related_party", "major_transaction"):
         return None
     funds = {f.code: f.name for f in session.scalars(select(m.Fund))}

@@ -23,6 +23,7 @@ from . import audit, related_parties
 from ..schemas.messages import Message
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from .tracing import shown_name
 from ..clock import local_today
 from .ledger import post_entries, reverse_entry
 from .paging import Page, paginate
@@ -207,7 +208,7 @@ def _memo(donor: m.Donor, fund: m.Fund, gift: Gift) -> str:
     A gift's memo may take its full 500 characters; with the donor's and the fund's names in front the
     summary could pass the ledger's limit, so it is shortened (the donation keeps the whole memo).
     """
-    who = (donor.display_name or "爱心人士") if gift.anonymous else donor.name
+    who = shown_name(donor.name, donor.display_name, gift.anonymous)
     memo = f"{who}捐赠{fund.name}（{CHANNEL_NAMES[gift.channel]}）"
     note = (gift.memo or "").strip()
     memo = f"{memo}：{note}" if note else memo

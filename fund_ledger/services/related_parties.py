@@ -28,6 +28,7 @@ from ..schemas.messages import Message
 from . import audit
 from .actor import Actor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .tracing import shown_name
 
 KINDS = ("person", "organisation")
 MAX_NAME, MAX_RELATION, MAX_NOTE = 100, 100, 500
@@ -194,7 +195,7 @@ class RelatedTransaction:
         """The party as anything public may name it (a notice, the annual work report): the name the donor chose
         to be shown under (爱心人士 by default) when the gift was anonymous, else the register's name. The
         register, the calendar and the notes, which managers and the auditor read, use ``party``."""
-        return (self.display_name or "爱心人士") if self.anonymous else self.party
+        return shown_name(self.party, self.display_name, self.anonymous)
 
 
 def _in_window(party, day):

@@ -21,11 +21,18 @@ from .errors import NotFound
 ANONYMOUS_NAME = "爱心人士"
 
 
+def shown_name(name: str, display_name: str | None, anonymous: bool) -> str:
+    """How anything public names a gift's donor (the acknowledgement, a grant's sources, a disclosure notice, the
+    annual work report): the name they chose to be shown under (爱心人士 when none) when the gift is anonymous,
+    else ``name``. The one rule; the rest call it."""
+    if anonymous:
+        return (display_name or "").strip() or ANONYMOUS_NAME
+    return name
+
+
 def public_name(donor: m.Donor, donation: m.Donation) -> str:
-    """As the acknowledgement names the donor: the display name (or 爱心人士) when the gift is anonymous."""
-    if donation.anonymous:
-        return (donor.display_name or "").strip() or ANONYMOUS_NAME
-    return donor.name
+    """As the acknowledgement names the donor: :func:`shown_name` of the donor for this gift."""
+    return shown_name(donor.name, donor.display_name, donation.anonymous)
 
 
 @dataclass(frozen=True, slots=True)
