@@ -68,9 +68,9 @@ def check_duty(session: Session, duty: str, kind: str, today: date) -> None:
     it: a year's annual report and accounts once the year has ended, a transaction's notice while the books hold
     the transaction, a programme's update or leftover notice while they hold the programme."""
     prefix, _, year = duty.partition(":")
-    if prefix in ("annual_report", "accounts"):
-        owed = cal.Duty(duty, "annual_report" if prefix == "annual_report" else "audit_report", today) \
-            if year.isdigit() and 2000 <= int(year) < today.year else None
+    if prefix in ("annual_report", "accounts"):  # any ended year, entries or none (a quiet year reports too)
+        ended = (int(year),) if year.isdigit() and 2000 <= int(year) < today.year else ()
+        owed = next((d for d in cal.duties(ended, (), ()) if d.key == duty), None)
     else:
         owed = _owed(session, duty, today)
     if owed is None:
